@@ -1,0 +1,42 @@
+"""Errors raised by the ``kg`` library.
+
+    KgError                  anything the library refuses to do, with a readable message
+    ├── AnnotationError      an annotation file is malformed, refers to nothing, or a span does not match the text
+    ├── CompileError         the model cannot be turned into RDF
+    ├── ShapeViolation       the graph does not conform to the SHACL shapes (carries the report)
+    └── QueryNotFound        no shipped query has that name
+
+The server maps each of them to one HTTP status in ``server/errors.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class KgError(Exception):
+    """Base of every error the library raises on purpose."""
+
+
+class AnnotationError(KgError):
+    """An annotation file is wrong; ``location`` says where (file, and item or offset)."""
+
+    def __init__(self, message: str, location: str = "") -> None:
+        super().__init__(f"{location}: {message}" if location else message)
+        self.location = location
+
+
+class CompileError(KgError):
+    """The model cannot be compiled to RDF."""
+
+
+class ShapeViolation(KgError):
+    """The data does not conform to the shapes; ``report`` is a :class:`kg.validate.Report`."""
+
+    def __init__(self, report: Any) -> None:
+        super().__init__(f"SHACL validation failed with {len(report.results)} result(s)")
+        self.report = report
+
+
+class QueryNotFound(KgError):
+    """No query of that name ships with the project."""

@@ -1,0 +1,59 @@
+"""The queries that ship with the project: one ``.rq`` file each, loaded by name.
+
+A name is the file stem (``cq01_strategic_autonomy_speakers``) or its competency-question id (``CQ1``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+from kg.errors import QueryNotFound
+
+_CQ_ID = re.compile(r"^cq(\d+)_", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    title: str
+    text: str
+
+    @property
+    def cq_id(self) -> str | None:
+        """``CQ1`` for ``cq01_…``, else None."""
+        match = _CQ_ID.match(self.name)
+        return f"CQ{int(match.group(1))}" if match else None
+
+
+def _title(text: str) -> str:
+    """The first comment line, without its ``#`` and CQ id."""
+    for line in text.splitlines():
+        if line.startswith("#"):
+            return re.sub(r"^#\s*(CQ\d+:\s*)?", "", line).strip()
+    return ""
+
+
+def all_queries() -> list[NamedQuery]:
+    """Every shipped query, sorted by name.
+
+    >>> all_queries()[0].cq_id
+    'CQ1'
+    """
+    files = sorted(f for f in resources.files(__name__).iterdir() if f.name.endswith(".rq"))
+    return [NamedQuery(f.name[:-3], _title(t := f.read_text(encoding="utf-8")), t) for f in files]
+
+
+def load(name: str) -> NamedQuery:
+    """The query called ``name`` (a file stem or a ``CQn`` id, case-insensitive).
+
+    Raises:
+        QueryNotFound: no such query; the message lists the known names.
+    """
+    wanted = name.lower().removesuffix(".rq")
+    for query in all_queries():
+        if wanted in (query.name, (query.cq_id or "").lower()):
+            return query
+    known = ", ".join(q.cq_id or q.name for q in all_queries())
+    raise QueryNotFound(f"no query named {name!r}; known: {known}")

@@ -1,0 +1,116 @@
+"""The one interface between the project and its triple store, and its pyoxigraph implementation.
+
+Everything that reads or writes the store goes through :class:`GraphStore`; swapping the embedded
+pyoxigraph store for a remote engine (Virtuoso, QLever) means writing one more class with these methods.
+
+Named-graph policy (here and nowhere else): each source's facts live in ``{base}graph/{source-slug}``,
+the ontology in ``{base}graph/ontology``; queries see the union of all named graphs as their default
+graph unless the request names its own dataset.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph as ox
+
+QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+Bindings = dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A SPARQL protocol dataset: ``default-graph-uri`` and ``named-graph-uri`` values (empty = the store's own)."""
+
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+
+class GraphStore(Protocol):
+    """What the rest of the project needs from a store."""
+
+    def query(self, sparql: str, dataset: Dataset = Dataset(), substitutions: Bindings | None = None) -> QueryResult:
+        """Evaluate a SPARQL 1.1 query, with variables bound to ``substitutions``.
+
+        Raises:
+            SyntaxError: the query is malformed.
+        """
+        ...
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Every quad, or those of one named graph."""
+        ...
+
+    def graphs(self) -> list[str]:
+        """The IRIs of the named graphs, sorted."""
+        ...
+
+    def __len__(self) -> int: ...
+
+
+class OxigraphStore:
+    """:class:`GraphStore` over an embedded :class:`pyoxigraph.Store` (on disk or in memory)."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self._store = store
+
+    @classmethod
+    def open(cls, path: Path, *, read_only: bool = True) -> OxigraphStore:
+        """Open a store directory that ``kg build`` wrote.
+
+        Raises:
+            OSError: the directory is missing or is not a store.
+        """
+        if not (path / "CURRENT").exists():
+            raise OSError(f"no store at {path}: run `kg build` first")
+        return cls(ox.Store.read_only(str(path)) if read_only else ox.Store(str(path)))
+
+    @classmethod
+    def in_memory(cls, quads: Iterable[ox.Quad] = ()) -> OxigraphStore:
+        store = ox.Store()
+        store.bulk_extend(quads)
+        return cls(store)
+
+    def query(self, sparql: str, dataset: Dataset = Dataset(), substitutions: Bindings | None = None) -> QueryResult:
+        if dataset.default_graphs or dataset.named_graphs:
+            return self._store.query(
+                sparql,
+                default_graph=[ox.NamedNode(g) for g in dataset.default_graphs],
+                named_graphs=[ox.NamedNode(g) for g in dataset.named_graphs],
+                substitutions=substitutions,
+            )
+        return self._store.query(sparql, use_default_graph_as_union=True, substitutions=substitutions)
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        return self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph) if graph else None)
+
+    def graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+
+def write_store(path: Path, quads: Sequence[ox.Quad]) -> None:
+    """Write a fresh on-disk store atomically: build it beside ``path``, then swap it in.
+
+    A failure leaves whatever store was at ``path`` untouched.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    store = ox.Store(str(tmp))
+    store.bulk_extend(quads)
+    store.flush()
+    store.optimize()
+    del store
+    old = path.with_name(path.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if path.exists():
+        path.rename(old)
+    tmp.rename(path)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,110 @@
+"""SHACL validation of the graph with pyshacl; knows nothing of HTTP.
+
+The shapes are every ``*.ttl`` in ``shapes/``; the ontology is given to pyshacl as the ontology
+graph, so ``sh:targetClass`` reaches instances of subclasses (https://www.w3.org/TR/shacl/#targetClass).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import pyshacl
+from rdflib import Graph
+from rdflib.namespace import RDF
+
+from kg.iris import SH
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SHAPES_DIR = PROJECT_DIR / "shapes"
+ONTOLOGY_FILE = PROJECT_DIR / "ontology" / "kg.ttl"
+
+
+@dataclass(frozen=True)
+class Result:
+    """One validation result, as a reader needs it."""
+
+    focus: str
+    path: str
+    message: str
+    severity: str
+    component: str
+    shape: str
+
+    def line(self) -> str:
+        return f"{self.severity}: {self.message}\n  focus: {self.focus}\n  path: {self.path}\n  shape: {self.shape}"
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of a validation: whether the data conforms, each result, and pyshacl's report graph."""
+
+    conforms: bool
+    results: tuple[Result, ...]
+    graph: Graph
+
+    def text(self) -> str:
+        if self.conforms:
+            return "Conforms: the graph passes every shape (0 violations)."
+        lines = [f"Does not conform: {len(self.results)} result(s)."]
+        lines += [r.line() for r in self.results]
+        return "\n".join(lines)
+
+
+def load_shapes(directory: Path = SHAPES_DIR) -> Graph:
+    """All shapes files merged into one graph."""
+    graph = Graph()
+    for path in sorted(directory.glob("*.ttl")):
+        graph.parse(path, format="turtle")
+    return graph
+
+
+def load_ontology(path: Path = ONTOLOGY_FILE) -> Graph:
+    return Graph().parse(path, format="turtle")
+
+
+def to_rdflib(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:
+    """An rdflib graph of the triples (graph names dropped): pyshacl validates one data graph."""
+    data = ox.serialize((t.triple if isinstance(t, ox.Quad) else t for t in triples), format=ox.RdfFormat.N_TRIPLES)
+    return Graph().parse(data=data, format="nt")
+
+
+def _short(term: object) -> str:
+    return "" if term is None else str(term)
+
+
+def validate_graph(data: Graph, shapes: Graph | None = None, ontology: Graph | None = None) -> Report:
+    """Validate ``data`` against the shapes, with the ontology's class hierarchy."""
+    conforms, report_graph, _ = pyshacl.validate(
+        data,
+        shacl_graph=shapes if shapes is not None else load_shapes(),
+        ont_graph=ontology if ontology is not None else load_ontology(),
+        inference="none",
+        advanced=True,
+        allow_warnings=False,
+    )
+    results = []
+    for node in report_graph.subjects(RDF.type, SH.ValidationResult):
+        get = report_graph.value
+        results.append(
+            Result(
+                focus=_short(get(node, SH.focusNode)),
+                path=_short(get(node, SH.resultPath)),
+                message=_short(get(node, SH.resultMessage)),
+                severity=_short(get(node, SH.resultSeverity)).rsplit("#", 1)[-1],
+                component=_short(get(node, SH.sourceConstraintComponent)).rsplit("#", 1)[-1],
+                shape=_short(get(node, SH.sourceShape)),
+            )
+        )
+    results.sort(key=lambda r: (r.focus, r.path, r.message))
+    return Report(bool(conforms), tuple(results), report_graph)
+
+
+def validate_quads(quads: Iterable[ox.Quad]) -> Report:
+    """Validate compiled or stored quads (every named graph together)."""
+    return validate_graph(to_rdflib(quads))
+
+
+__all__ = ["Report", "Result", "load_ontology", "load_shapes", "validate_graph", "validate_quads"]

@@ -1,0 +1,96 @@
+"""Content negotiation: the one place that picks a response format (RFC 9110 §12.5.1).
+
+The ``Accept`` header is matched by python-mimeparse (q-values, ``*/*``, ``type/*``, parameters);
+offers are listed in order of preference, so the first one wins ties and serves an empty Accept.
+A ``format`` request parameter (short name or media type) overrides the header, for browsers and scripts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mimeparse
+import pyoxigraph as ox
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A format we can produce: its media type, short names for ``format=``, and the pyoxigraph format."""
+
+    media_type: str
+    names: tuple[str, ...]
+    format: ox.QueryResultsFormat | ox.RdfFormat | None = None
+    extension: str = ""
+
+    @property
+    def content_type(self) -> str:
+        """The ``Content-Type`` header value; every textual format we send is UTF-8."""
+        return f"{self.media_type}; charset=utf-8"
+
+
+RESULTS = ox.QueryResultsFormat
+RDF = ox.RdfFormat
+
+#: SELECT and ASK results, in order of preference.
+RESULT_OFFERS: tuple[Offer, ...] = (
+    Offer("application/sparql-results+json", ("json", "srj"), RESULTS.JSON, "srj"),
+    Offer("application/sparql-results+xml", ("xml", "srx"), RESULTS.XML, "srx"),
+    Offer("text/csv", ("csv",), RESULTS.CSV, "csv"),
+    Offer("text/tab-separated-values", ("tsv",), RESULTS.TSV, "tsv"),
+    Offer("application/json", (), RESULTS.JSON, "json"),
+    Offer("application/xml", (), RESULTS.XML, "xml"),
+    Offer("text/xml", (), RESULTS.XML, "xml"),
+)
+
+#: CONSTRUCT and DESCRIBE results, and RDF documents, in order of preference.
+RDF_OFFERS: tuple[Offer, ...] = (
+    Offer("text/turtle", ("turtle", "ttl"), RDF.TURTLE, "ttl"),
+    Offer("application/n-triples", ("ntriples", "nt"), RDF.N_TRIPLES, "nt"),
+    Offer("application/ld+json", ("jsonld", "json-ld"), RDF.JSON_LD, "jsonld"),
+    Offer("application/rdf+xml", ("rdfxml", "rdf", "xml"), RDF.RDF_XML, "rdf"),
+    Offer("application/n-quads", ("nquads", "nq"), RDF.N_QUADS, "nq"),
+    Offer("application/trig", ("trig",), RDF.TRIG, "trig"),
+    Offer("text/plain", (), RDF.N_TRIPLES, "nt"),
+    Offer("application/json", ("json",), RDF.JSON_LD, "jsonld"),
+)
+
+HTML = Offer("text/html", ("html",), None, "html")
+
+
+def negotiate(accept: str | None, offers: tuple[Offer, ...], format_param: str | None = None) -> Offer | None:
+    """The best offer for an ``Accept`` header (or a ``format`` parameter), or None if none is acceptable.
+
+    >>> negotiate("text/csv;q=0.5, application/sparql-results+xml", RESULT_OFFERS).media_type
+    'application/sparql-results+xml'
+    >>> negotiate(None, RESULT_OFFERS).media_type
+    'application/sparql-results+json'
+    >>> negotiate("*/*", RDF_OFFERS).media_type
+    'text/turtle'
+    >>> negotiate("image/png", RDF_OFFERS) is None
+    True
+    >>> negotiate("image/png", RESULT_OFFERS, format_param="tsv").media_type
+    'text/tab-separated-values'
+    """
+    if format_param:
+        wanted = format_param.strip().lower()
+        for offer in offers:
+            if wanted == offer.media_type or wanted in offer.names:
+                return offer
+        return None
+    if accept is None or not accept.strip():
+        return offers[0]
+    # mimeparse lets the last offer win ties; reverse so our first preference does.
+    try:
+        best = mimeparse.best_match([o.media_type for o in reversed(offers)], accept)
+    except (ValueError, mimeparse.MimeTypeParseException):
+        return None
+    return next((o for o in offers if o.media_type == best), None)
+
+
+def describe(offers: tuple[Offer, ...]) -> str:
+    """A readable list of the media types on offer, for 406 responses.
+
+    >>> describe(RESULT_OFFERS[:2])
+    'application/sparql-results+json, application/sparql-results+xml'
+    """
+    return ", ".join(dict.fromkeys(o.media_type for o in offers))

@@ -1,0 +1,68 @@
+"""Exception -> HTTP response mapping: the only place that picks status codes for errors.
+
+Client mistakes get a 4xx with a one-paragraph ``text/plain`` explanation (as Oxigraph's server does);
+anything unexpected is a 500 with a request id and no internal details (the traceback goes to the log).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import PlainTextResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kg.errors import KgError, QueryNotFound
+
+log = logging.getLogger("kg.server")
+
+
+class ProtocolError(Exception):
+    """A request the server refuses; ``status`` is its HTTP status."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def _text(status: int, message: str, headers: dict[str, str] | None = None) -> PlainTextResponse:
+    return PlainTextResponse(message.rstrip() + "\n", status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register one handler per error family on ``app``."""
+
+    @app.exception_handler(ProtocolError)
+    async def protocol_error(_: Request, exc: ProtocolError) -> PlainTextResponse:
+        return _text(exc.status, exc.message, exc.headers)
+
+    @app.exception_handler(SyntaxError)
+    async def syntax_error(_: Request, exc: SyntaxError) -> PlainTextResponse:
+        return _text(400, f"Malformed SPARQL: {exc}")
+
+    @app.exception_handler(QueryNotFound)
+    async def query_not_found(_: Request, exc: QueryNotFound) -> PlainTextResponse:
+        return _text(404, str(exc))
+
+    @app.exception_handler(KgError)
+    async def kg_error(_: Request, exc: KgError) -> PlainTextResponse:
+        return _text(400, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> PlainTextResponse:
+        return _text(exc.status_code, str(exc.detail), dict(exc.headers or {}))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> PlainTextResponse:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        return _text(400, f"Bad request: {problems}")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> PlainTextResponse:
+        request_id = uuid.uuid4().hex[:12]
+        log.exception("unhandled error %s on %s %s", request_id, request.method, request.url.path)
+        return _text(500, f"Internal server error (request id {request_id}).")

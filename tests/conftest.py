@@ -1,0 +1,64 @@
+"""Shared fixtures: a real build in a temporary directory, and the real server on a free loopback port."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kg.build import BuildResult, build
+from kg.iris import Minter
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def free_port() -> int:
+    """A port that was free a moment ago on 127.0.0.1 (the OS picks it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    """The real build (annotations + ontology -> validated store and dumps), once per session."""
+    return build(tmp_path_factory.mktemp("build"), Minter())
+
+
+@pytest.fixture(scope="session")
+def server_url(built: BuildResult) -> Iterator[str]:
+    """`kg serve` as a subprocess on a free port; yields its base URL once /health answers."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "serve", "--build-dir", str(built.store_path.parent), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            if process.poll() is not None:
+                output = process.stdout.read().decode() if process.stdout else ""
+                pytest.fail(f"kg serve exited with {process.returncode}:\n{output}")
+            try:
+                if httpx.get(url + "health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("kg serve did not answer /health within 30 s")
+            time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()

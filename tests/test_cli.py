@@ -1,0 +1,74 @@
+"""The `kg` command line, through typer's runner: exit codes and the lines a user reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from kg.build import BuildResult
+from kg.cli import app
+
+runner = CliRunner()
+
+
+def test_help_lists_every_command() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("build", "validate", "serve", "query", "dump", "locate"):
+        assert command in result.output
+
+
+def test_build_reports_counts_and_writes_store_and_dumps(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["build", "--build-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "named graphs from 1 source(s)" in result.output
+    assert (tmp_path / "store" / "CURRENT").exists()
+    assert (tmp_path / "dumps" / "SHA256SUMS").exists()
+
+
+def test_validate_exits_0_on_the_built_graph(built: BuildResult) -> None:
+    result = runner.invoke(app, ["validate", "--build-dir", str(built.store_path.parent)])
+    assert result.exit_code == 0, result.output
+    assert "Conforms" in result.output
+
+
+def test_validate_without_a_store_exits_2_with_a_hint(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["validate", "--build-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "kg build" in result.output
+
+
+def test_query_by_cq_id_prints_a_table(built: BuildResult) -> None:
+    result = runner.invoke(app, ["query", "CQ2", "--build-dir", str(built.store_path.parent)])
+    assert result.exit_code == 0, result.output
+    assert "expanded role for ASEAN in security" in result.output
+    assert "(5 rows)" in result.output
+
+
+def test_query_from_an_rq_file(built: BuildResult, tmp_path: Path) -> None:
+    query = tmp_path / "count.rq"
+    query.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/akg/ontology#DirectQuotation> }")
+    result = runner.invoke(app, ["query", str(query), "--build-dir", str(built.store_path.parent)])
+    assert result.exit_code == 0, result.output
+    assert "12" in result.output.splitlines()[2]
+
+
+def test_malformed_query_exits_2(built: BuildResult) -> None:
+    result = runner.invoke(app, ["query", "SELECT { ?x", "--build-dir", str(built.store_path.parent)])
+    assert result.exit_code == 2
+    assert "malformed SPARQL" in result.output
+
+
+def test_unknown_query_name_lists_the_known_ones(built: BuildResult) -> None:
+    result = runner.invoke(app, ["query", "CQ99", "--build-dir", str(built.store_path.parent)])
+    assert result.exit_code == 2
+    assert "CQ1" in result.output
+
+
+def test_locate_prints_spans() -> None:
+    from kg.annotations import SOURCES_DIR
+
+    result = runner.invoke(app, ["locate", str(SOURCES_DIR / "000_0e8f8a54f5669a8b.txt"), "April 15"])
+    assert result.exit_code == 0
+    assert result.output.strip() == "span: [3390, 3398]"

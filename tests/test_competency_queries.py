@@ -1,0 +1,239 @@
+"""Each competency question's shipped query, run through the real endpoint, against what the article says.
+
+Expected answers are written from the article (kg/sources/000_0e8f8a54f5669a8b.txt): entities by the last
+segment of their IRI, so the answers do not depend on the base IRI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from SPARQLWrapper import JSON, SPARQLWrapper
+
+from kg.annotations import SOURCES_DIR
+from kg.build import BuildResult
+from kg.queries import all_queries, load
+from kg.store import OxigraphStore
+
+ADVISER = "Special Adviser to the Prime Minister (Japan)"
+DEFENSE = "Minister of Defense (Japan)"
+PROFESSOR = "Associate Professor, School of Politics, Economics and Communication, Aoyama Gakuin University"
+SATAKE_SA = [
+    "satake-not-new-concept",
+    "satake-security-cooperation",
+    "satake-will-we-stop-integration",
+    "satake-more-threat-more-integration",
+    "satake-easier-said-than-done",
+    "satake-easier-said-than-done-quote",
+]
+
+
+def short(binding: dict[str, str] | None) -> str | None:
+    """An IRI's last segment, or a literal's lexical form."""
+    if binding is None:
+        return None
+    value = binding["value"]
+    if binding["type"] == "uri":
+        return value.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    return value
+
+
+def run(server_url: str, name: str, *columns: str) -> list[tuple[str | None, ...]]:
+    client = SPARQLWrapper(server_url + "sparql")
+    client.setQuery(load(name).text)
+    client.setReturnFormat(JSON)
+    result = client.query().convert()
+    return [tuple(short(row.get(c)) for c in columns) for row in result["results"]["bindings"]]
+
+
+def test_every_shipped_query_has_a_title_and_parses(built: BuildResult) -> None:
+    store = OxigraphStore.open(built.store_path)
+    for query in all_queries():
+        assert query.title, query.name
+        store.query(query.text)  # raises SyntaxError if malformed
+
+
+def test_cq1_strategic_autonomy_speakers_offices_and_dates(server_url: str) -> None:
+    rows = run(server_url, "CQ1", "statement", "speakerLabel", "officeLabel", "date", "precision", "dateStatus")
+    day, month, inferred = "unitDay", "unitMonth", "InferredDate"
+    assert rows == [
+        ("nakatani-secure-strategic-autonomy", "Nakatani Gen", DEFENSE, "2025-05-30", day, inferred),
+        ("nakatani-healthy-sense-of-caution", "Nakatani Gen", DEFENSE, "2025-05-30", day, inferred),
+        ("nakatani-five-encouraging-trends", "Nakatani Gen", DEFENSE, None, None, None),
+        ("nagashima-national-autonomy-and-strength", "Nagashima Akihisa", ADVISER, "2025-05", month, inferred),
+        ("nagashima-widen-circle-of-allies", "Nagashima Akihisa", ADVISER, None, None, None),
+        ("nagashima-unlike-independence", "Nagashima Akihisa", ADVISER, None, None, None),
+        ("kobayashi-not-swayed", "Kobayashi Takayuki", None, "2025-05-01", day, inferred),
+        ("kobayashi-not-swayed-quote", "Kobayashi Takayuki", None, "2025-05-01", day, inferred),
+        ("kobayashi-economic-security", "Kobayashi Takayuki", None, None, None, None),
+        *[(slug, "Satake Tomohiko", PROFESSOR, None, None, None) for slug in SATAKE_SA],
+    ]
+
+
+def test_cq2_five_trends_in_the_articles_order(server_url: str) -> None:
+    assert run(server_url, "CQ2", "position", "trendLabel") == [
+        ("1", "strategic autonomy"),
+        ("2", "expanded role for ASEAN in security"),
+        ("3", "Japan-U.S. alliance"),
+        ("4", "cooperation between Japan, the United States, Australia, and the Philippines"),
+        ("5", "cooperation across the Euro-Atlantic and Indo-Pacific regions"),
+    ]
+
+
+def test_cq3_partners_and_who_named_them(server_url: str) -> None:
+    assert set(run(server_url, "CQ3", "partnerLabel", "namedBy")) == {
+        ("Association of Southeast Asian Nations", "Kobayashi Takayuki"),
+        ("Global South", "Kobayashi Takayuki"),
+        ("Australia", "Nakatani Gen"),
+        ("Australia", "Nagashima Akihisa"),
+        ("Australia", "Satake Tomohiko"),
+        ("Philippines", "Nakatani Gen"),
+        ("South Korea", "Nagashima Akihisa"),
+        ("South Korea", "Satake Tomohiko"),
+        ("United Kingdom", "Nagashima Akihisa"),
+        ("United States", "Nakatani Gen"),
+        ("United States", "Nagashima Akihisa"),
+        ("United States", "Kobayashi Takayuki"),
+        ("United States", "Satake Tomohiko"),
+        ("United States", "the article"),
+    }
+
+
+def test_cq4_doubts_and_qualifications_of_strategic_autonomy(server_url: str) -> None:
+    assert run(server_url, "CQ4", "statement", "kind", "stance", "speakerLabel") == [
+        ("nakatani-addressed-asean-on-china", "AuthorialClaim", "Qualifies", None),
+        ("satake-not-new-concept", "Paraphrase", "Qualifies", "Satake Tomohiko"),
+        ("satake-security-cooperation", "DirectQuotation", "Qualifies", "Satake Tomohiko"),
+        ("satake-military-ties-stronger", "Paraphrase", "Qualifies", "Satake Tomohiko"),
+        ("satake-will-we-stop-integration", "DirectQuotation", "Doubts", "Satake Tomohiko"),
+        ("satake-more-threat-more-integration", "DirectQuotation", "Doubts", "Satake Tomohiko"),
+        ("satake-easier-said-than-done", "Paraphrase", "Doubts", "Satake Tomohiko"),
+        ("satake-easier-said-than-done-quote", "DirectQuotation", "Doubts", "Satake Tomohiko"),
+    ]
+
+
+def test_cq5_every_quotation_with_offsets_that_select_its_text(server_url: str) -> None:
+    source = (SOURCES_DIR / "000_0e8f8a54f5669a8b.txt").read_text(encoding="utf-8")
+    rows = run(server_url, "CQ5", "speakerLabel", "start", "end", "text", "matches")
+    assert len(rows) == 12
+    assert [r[0] for r in rows] == ["Nakatani Gen"] + ["Nagashima Akihisa"] * 3 + ["Kobayashi Takayuki"] * 2 + [
+        "Satake Tomohiko"
+    ] * 6
+    for speaker, start, end, exact, matches in rows:
+        assert source[int(start) : int(end)] == exact, speaker
+        assert matches == "true"
+    assert ("Satake Tomohiko", "6122", "6143", "easier said than done", "true") in rows
+
+
+def test_cq6_timeline_with_precision_and_status(server_url: str) -> None:
+    rows = run(server_url, "CQ6", "item", "date", "precision", "status")
+    dated_events = {(item, date, precision, status) for item, date, precision, status in rows}
+    assert {
+        ("nakatani-gen-speech-shangri-la-dialogue", "2025-05-30", "unitDay", "InferredDate"),
+        ("nagashima-akihisa-bs-fuji-program", "2025-04-15", "unitDay", "InferredDate"),
+        ("kobayashi-takayuki-speech-sasakawa-peace-foundation-usa", "2025-05-01", "unitDay", "InferredDate"),
+        ("seiron-issue-2025-05", "2025-05", "unitMonth", "InferredDate"),
+        ("nagashima-akihisa-interview-seiron", "2025-05", "unitMonth", "InferredDate"),
+        ("diplomat-2025-06-strategic-autonomy", "2025-06", "unitMonth", "FromSourceMetadata"),
+    } <= dated_events
+    assert len(rows) == 14
+    assert [r[1] for r in rows] == sorted(r[1] for r in rows)
+    assert not any(status == "StatedInSource" for *_, status in rows), "the article states no full date"
+
+
+def test_cq7_concepts_discussed_with_strategic_autonomy(server_url: str) -> None:
+    rows = run(server_url, "CQ7", "concept", "count")
+    assert dict(rows) == {
+        "military-integration": "3",
+        "economic-security": "2",
+        "national-security": "2",
+        "japan-us-alliance": "1",
+        "tariff-policy": "1",
+        "nuclear-umbrella": "1",
+        "us-led-world-order": "1",
+        "active-cyber-defense": "1",
+        "counterattack-capabilities": "1",
+        "euro-atlantic-indo-pacific-cooperation": "1",
+        "japan-us-australia-philippines-cooperation": "1",
+        "asean-security-role": "1",
+        "five-encouraging-trends": "1",
+        "independence-from-the-united-states": "1",
+        "non-proliferation": "1",
+        "nuclear-disarmament": "1",
+    }
+
+
+def test_cq9_offices_at_statement_time_and_former_offices(server_url: str) -> None:
+    rows = set(run(server_url, "CQ9", "personLabel", "officeLabel", "status"))
+    assert rows == {
+        ("Kobayashi Takayuki", "Minister of Economic Security (Japan)", "FormerHolding"),
+        ("Nagashima Akihisa", ADVISER, "CurrentHolding"),
+        ("Nakatani Gen", DEFENSE, "CurrentHolding"),
+        ("Satake Tomohiko", PROFESSOR, "CurrentHolding"),
+    }
+    assert len(run(server_url, "CQ9", "statement")) == 23
+
+
+def test_cq10_statements_made_outside_japan(server_url: str) -> None:
+    assert run(server_url, "CQ10", "statement", "placeLabel") == [
+        ("nakatani-secure-strategic-autonomy", "Singapore"),
+        ("nakatani-healthy-sense-of-caution", "Singapore"),
+        ("kobayashi-not-swayed", "Washington"),
+        ("kobayashi-not-swayed-quote", "Washington"),
+    ]
+
+
+def test_cq11_the_articles_own_claims_and_questions(server_url: str) -> None:
+    rows = run(server_url, "CQ11", "kind", "start", "end")
+    assert rows == [
+        ("AuthorialClaim", "0", "207"),
+        ("AuthorialClaim", "1155", "1327"),
+        ("AuthorialClaim", "1328", "1584"),
+        ("AuthorialClaim", "1585", "1925"),
+        ("AuthorialClaim", "1926", "2209"),
+        ("AuthorialQuestion", "6146", "6258"),
+        ("AuthorialQuestion", "6259", "6382"),
+        ("AuthorialQuestion", "6383", "6533"),
+        ("AuthorialClaim", "6534", "6586"),
+    ]
+
+
+def test_cq12_medium_or_event_of_each_statement(server_url: str) -> None:
+    rows = run(server_url, "CQ12", "event", "eventKind", "basis", "outletLabel")
+    counts: dict[tuple[str | None, ...], int] = {}
+    for row in rows:
+        counts[row] = counts.get(row, 0) + 1
+    assert counts == {
+        ("nakatani-gen-speech-shangri-la-dialogue", "Speech", "stated", None): 2,
+        ("nakatani-gen-speech-shangri-la-dialogue", "Speech", "context", None): 1,
+        ("nagashima-akihisa-interview-seiron", "Interview", "stated", "Seiron"): 3,
+        ("nagashima-akihisa-bs-fuji-program", "TelevisionAppearance", "stated", "BS Fuji"): 1,
+        ("nagashima-akihisa-bs-fuji-program", "TelevisionAppearance", "context", "BS Fuji"): 2,
+        ("kobayashi-takayuki-speech-sasakawa-peace-foundation-usa", "Speech", "stated", None): 2,
+        ("kobayashi-takayuki-speech-sasakawa-peace-foundation-usa", "Speech", "context", None): 3,
+        ("satake-tomohiko-remarks", "Interview", "context", None): 9,
+    }
+
+
+def test_cq14_provenance_chain_of_one_statement(server_url: str) -> None:
+    digest = hashlib.sha256((SOURCES_DIR / "000_0e8f8a54f5669a8b.txt").read_bytes()).hexdigest()
+    columns = ("statement", "graph", "sourceFile", "sha256", "start", "end", "speakerLabel", "date", "dateStatus")
+    assert run(server_url, "CQ14", *columns) == [
+        (
+            "nakatani-healthy-sense-of-caution",
+            "diplomat-2025-06-strategic-autonomy",
+            "000_0e8f8a54f5669a8b.txt",
+            digest,
+            "390",
+            "644",
+            "Nakatani Gen",
+            "2025-05-30",
+            "InferredDate",
+        )
+    ]
+
+
+@pytest.mark.parametrize("name", ["CQ1", "cq02_five_trends", "cq2"])
+def test_queries_load_by_id_or_file_name(name: str) -> None:
+    assert load(name).cq_id in {"CQ1", "CQ2"}

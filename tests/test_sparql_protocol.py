@@ -1,0 +1,139 @@
+"""The /sparql endpoint against the real server: SPARQL 1.1 Protocol query operation, formats and errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import httpx
+import pytest
+from rdflib import Graph
+from SPARQLWrapper import JSON, SPARQLWrapper
+
+ASK_NAKATANI = 'ASK { ?p <http://www.w3.org/2000/01/rdf-schema#label> "Nakatani Gen"@en }'
+SELECT_PERSONS = """
+PREFIX kg: <https://w3id.org/akg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?label WHERE { ?p a kg:Person ; rdfs:label ?label } ORDER BY ?label
+"""
+PERSONS = [
+    "Donald Trump",
+    "Ishiba Shigeru",
+    "J.D. Vance",
+    "Kobayashi Takayuki",
+    "Nagashima Akihisa",
+    "Nakatani Gen",
+    "Satake Tomohiko",
+]
+SRX = "{http://www.w3.org/2005/sparql-results#}"
+
+
+def test_get_query_without_accept_returns_sparql_json(server_url: str) -> None:
+    r = httpx.get(server_url + "sparql", params={"query": SELECT_PERSONS})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/sparql-results+json; charset=utf-8"
+    labels = [b["label"]["value"] for b in r.json()["results"]["bindings"]]
+    assert labels == PERSONS
+
+
+def test_get_query_accept_xml_returns_sparql_xml(server_url: str) -> None:
+    r = httpx.get(
+        server_url + "sparql", params={"query": ASK_NAKATANI}, headers={"Accept": "application/sparql-results+xml"}
+    )
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/sparql-results+xml")
+    assert ET.fromstring(r.content).find(f"{SRX}boolean").text == "true"
+
+
+@pytest.mark.parametrize(
+    ("accept", "media_type"),
+    [
+        ("text/csv", "text/csv"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+        ("application/sparql-results+xml;q=0.5, text/csv;q=0.9", "text/csv"),
+        ("*/*", "application/sparql-results+json"),
+        ("application/json", "application/json"),
+        ("text/*;q=0.1, application/sparql-results+xml", "application/sparql-results+xml"),
+    ],
+)
+def test_select_result_format_follows_accept(server_url: str, accept: str, media_type: str) -> None:
+    r = httpx.get(server_url + "sparql", params={"query": SELECT_PERSONS}, headers={"Accept": accept})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].split(";")[0] == media_type
+
+
+def test_select_as_csv_lists_the_persons(server_url: str) -> None:
+    r = httpx.get(server_url + "sparql", params={"query": SELECT_PERSONS, "format": "csv"})
+    rows = list(csv.reader(io.StringIO(r.text)))
+    assert rows[0] == ["label"]
+    assert [row[0] for row in rows[1:]] == PERSONS
+
+
+def test_post_form_query_is_answered(server_url: str) -> None:
+    r = httpx.post(server_url + "sparql", data={"query": ASK_NAKATANI})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"head": {}, "boolean": True}
+
+
+def test_post_direct_query_is_answered(server_url: str) -> None:
+    r = httpx.post(
+        server_url + "sparql", content=ASK_NAKATANI.encode(), headers={"Content-Type": "application/sparql-query"}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["boolean"] is True
+
+
+def test_construct_returns_turtle_that_parses(server_url: str) -> None:
+    query = 'CONSTRUCT { ?p a ?t } WHERE { ?p a ?t ; <http://www.w3.org/2000/01/rdf-schema#label> "Nakatani Gen"@en }'
+    r = httpx.get(server_url + "sparql", params={"query": query})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "text/turtle; charset=utf-8"
+    graph = Graph().parse(data=r.text, format="turtle")
+    assert len(graph) >= 1
+
+
+def test_malformed_query_is_400_with_the_parser_message(server_url: str) -> None:
+    r = httpx.get(server_url + "sparql", params={"query": "SELECT ?x WHERE { ?x"})
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("text/plain")
+    assert "Malformed SPARQL" in r.text and "error at" in r.text
+
+
+def test_unacceptable_accept_is_406_listing_the_offers(server_url: str) -> None:
+    r = httpx.get(server_url + "sparql", params={"query": SELECT_PERSONS}, headers={"Accept": "image/png"})
+    assert r.status_code == 406
+    assert "application/sparql-results+json" in r.text
+
+
+def test_unsupported_post_content_type_is_415(server_url: str) -> None:
+    r = httpx.post(server_url + "sparql", content=b"query", headers={"Content-Type": "text/plain"})
+    assert r.status_code == 415, r.text
+
+
+def test_update_is_refused_on_a_read_only_endpoint(server_url: str) -> None:
+    r = httpx.post(server_url + "sparql", data={"update": "CLEAR ALL"})
+    assert r.status_code == 403, r.text
+    assert httpx.get(server_url + "sparql", params={"query": ASK_NAKATANI}).json()["boolean"] is True
+
+
+def test_oversize_body_is_413(server_url: str) -> None:
+    r = httpx.post(
+        server_url + "sparql", content=b"#" * 2_000_000, headers={"Content-Type": "application/sparql-query"}
+    )
+    assert r.status_code == 413, r.text
+
+
+def test_wrong_method_is_405(server_url: str) -> None:
+    r = httpx.delete(server_url + "sparql")
+    assert r.status_code == 405
+
+
+def test_sparqlwrapper_client_gets_json_bindings(server_url: str) -> None:
+    client = SPARQLWrapper(server_url + "sparql")
+    client.setQuery(SELECT_PERSONS)
+    client.setReturnFormat(JSON)
+    result = client.query().convert()
+    assert [b["label"]["value"] for b in result["results"]["bindings"]] == PERSONS
+    json.dumps(result)  # a real JSON document
