@@ -9,15 +9,26 @@ PORT ?= 8000
 
 BUILD_INPUTS := $(wildcard kg/sources/*) $(wildcard kg/*.py) kg/annotation.schema.json ontology/kg.ttl $(wildcard shapes/*.ttl)
 
-.PHONY: install build validate serve test lint docs clean
+NODE_STAMP := node_modules/.package-lock.json
 
-install: $(STAMP)
+.PHONY: install build validate serve test lint docs browser clean
+
+install: $(STAMP) $(NODE_STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
+	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
+
+# The query UI's assets (YASGUI) and the Comunica test client come from the npm registry, pinned by package-lock.json.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The browser tests drive Debian's chromium; install it once if this machine lacks it (needs root, as here).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
 
 build: $(BUILD)/store/CURRENT
 
@@ -27,19 +38,20 @@ $(BUILD)/store/CURRENT: $(STAMP) $(BUILD_INPUTS)
 validate: build
 	$(BIN)/kg validate --build-dir $(BUILD)
 
-serve: validate
+serve: validate $(NODE_STAMP)
 	$(BIN)/kg serve --build-dir $(BUILD) --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(STAMP) lint
+test: $(STAMP) $(NODE_STAMP) browser lint
 	$(BIN)/pytest
 
 docs: $(STAMP)
 	mkdir -p docs/ontology
 	$(BIN)/pylode ontology/kg.ttl -o docs/ontology/index.html
+	@echo "ontology documentation: docs/ontology/index.html (also served at /ontology)"
 
 clean:
-	rm -rf $(BUILD) $(VENV) docs/ontology
+	rm -rf $(BUILD) $(VENV) docs/ontology node_modules

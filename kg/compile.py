@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
-from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from kg import __version__
 from kg.iris import KG, OA, ORG, SCHEMA, TIME, Minter
@@ -45,7 +45,7 @@ def _lit(value: str | int | bool, datatype: str | None = None, lang: str | None 
     if isinstance(value, bool):
         return Literal("true" if value else "false", datatype=_n(XSD.boolean))
     if isinstance(value, int):
-        return Literal(str(value), datatype=_n(XSD.integer))
+        return Literal(str(value), datatype=_n(datatype or XSD.integer))
     if lang:
         return Literal(value, language=lang)
     return Literal(value, datatype=_n(datatype)) if datatype else Literal(value)
@@ -88,8 +88,13 @@ class _Compiler:
     def q(self, s: NamedNode | BlankNode, p: str, o: NamedNode | Literal | BlankNode) -> Quad:
         return Quad(s, _n(p), o, self.g)
 
-    def derived(self, node: NamedNode) -> Quad:
-        return self.q(node, PROV.wasDerivedFrom, self.source)
+    def derived(self, node: NamedNode, *, activity: bool = False) -> Quad:
+        """Link a node to the source it comes from.
+
+        ``prov:wasDerivedFrom`` relates entities; an event is a ``prov:Activity`` (disjoint from entities in
+        PROV-CONSTRAINTS), so events say ``dcterms:source`` instead.
+        """
+        return self.q(node, DCTERMS.source if activity else PROV.wasDerivedFrom, self.source)
 
     def labels(self, node: NamedNode, label: str, alt: tuple[str, ...] = ()) -> Iterator[Quad]:
         yield self.q(node, RDFS.label, _lit(label, lang="en"))
@@ -211,7 +216,7 @@ class _Compiler:
     def event_quads(self) -> Iterator[Quad]:
         for ev in self.a.events:
             node = self.event(ev.slug)
-            yield self.derived(node)
+            yield self.derived(node, activity="PeriodicalIssue" not in ev.types)
             for t in ev.types:
                 yield self.q(node, RDF.type, _n(KG[t]))
             yield from self.labels(node, ev.label)

@@ -108,7 +108,6 @@ class KG(DefinedNamespace):
     publicationDate: _URIRef
     # datatype properties
     remit: _URIRef
-    attributionBasis: _URIRef
     dateValue: _URIRef
     statedValue: _URIRef
     inferenceBasis: _URIRef
@@ -128,6 +127,9 @@ TIME = Namespace("http://www.w3.org/2006/time#")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
 VANN = Namespace("http://purl.org/vocab/vann/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
 WD = Namespace("http://www.wikidata.org/entity/")
 WDT = Namespace("http://www.wikidata.org/prop/direct/")
 
@@ -147,6 +149,8 @@ PREFIXES: dict[str, str] = {
     "time": str(TIME),
     "foaf": str(FOAF),
     "sh": str(SH),
+    "void": str(VOID),
+    "sd": str(SD),
     "wd": str(WD),
     "wdt": str(WDT),
 }

@@ -5,7 +5,7 @@ pyoxigraph store for a remote engine (Virtuoso, QLever) means writing one more c
 
 Named-graph policy (here and nowhere else): each source's facts live in ``{base}graph/{source-slug}``,
 the ontology in ``{base}graph/ontology``; queries see the union of all named graphs as their default
-graph unless the request names its own dataset.
+graph (``union_default_graph``, on by default) unless the request names its own dataset.
 """
 
 from __future__ import annotations
@@ -33,8 +33,15 @@ class Dataset:
 class GraphStore(Protocol):
     """What the rest of the project needs from a store."""
 
-    def query(self, sparql: str, dataset: Dataset = Dataset(), substitutions: Bindings | None = None) -> QueryResult:
-        """Evaluate a SPARQL 1.1 query, with variables bound to ``substitutions``.
+    def query(
+        self,
+        sparql: str,
+        dataset: Dataset = Dataset(),
+        substitutions: Bindings | None = None,
+        base_iri: str | None = None,
+    ) -> QueryResult:
+        """Evaluate a SPARQL 1.1 query, with variables bound to ``substitutions`` and relative IRIs resolved
+        against ``base_iri``.
 
         Raises:
             SyntaxError: the query is malformed.
@@ -55,8 +62,9 @@ class GraphStore(Protocol):
 class OxigraphStore:
     """:class:`GraphStore` over an embedded :class:`pyoxigraph.Store` (on disk or in memory)."""
 
-    def __init__(self, store: ox.Store) -> None:
+    def __init__(self, store: ox.Store, *, union_default_graph: bool = True) -> None:
         self._store = store
+        self._union = union_default_graph
 
     @classmethod
     def open(cls, path: Path, *, read_only: bool = True) -> OxigraphStore:
@@ -70,20 +78,35 @@ class OxigraphStore:
         return cls(ox.Store.read_only(str(path)) if read_only else ox.Store(str(path)))
 
     @classmethod
-    def in_memory(cls, quads: Iterable[ox.Quad] = ()) -> OxigraphStore:
+    def in_memory(cls, quads: Iterable[ox.Quad] = (), *, union_default_graph: bool = True) -> OxigraphStore:
+        """A store in memory, for tests and conformance suites (``union_default_graph=False`` there)."""
         store = ox.Store()
         store.bulk_extend(quads)
-        return cls(store)
+        return cls(store, union_default_graph=union_default_graph)
 
-    def query(self, sparql: str, dataset: Dataset = Dataset(), substitutions: Bindings | None = None) -> QueryResult:
+    @property
+    def raw(self) -> ox.Store:
+        """The underlying pyoxigraph store (for loaders and test harnesses)."""
+        return self._store
+
+    def query(
+        self,
+        sparql: str,
+        dataset: Dataset = Dataset(),
+        substitutions: Bindings | None = None,
+        base_iri: str | None = None,
+    ) -> QueryResult:
         if dataset.default_graphs or dataset.named_graphs:
             return self._store.query(
                 sparql,
+                base_iri=base_iri,
                 default_graph=[ox.NamedNode(g) for g in dataset.default_graphs],
                 named_graphs=[ox.NamedNode(g) for g in dataset.named_graphs],
                 substitutions=substitutions,
             )
-        return self._store.query(sparql, use_default_graph_as_union=True, substitutions=substitutions)
+        return self._store.query(
+            sparql, base_iri=base_iri, use_default_graph_as_union=self._union, substitutions=substitutions
+        )
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
         return self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph) if graph else None)

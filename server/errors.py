@@ -11,10 +11,11 @@ import uuid
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kg.errors import KgError, QueryNotFound
+from server.executor import Overloaded, QueryTimeout
 
 log = logging.getLogger("kg.server")
 
@@ -39,6 +40,17 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProtocolError)
     async def protocol_error(_: Request, exc: ProtocolError) -> PlainTextResponse:
         return _text(exc.status, exc.message, exc.headers)
+
+    @app.exception_handler(QueryTimeout)
+    async def query_timeout(request: Request, exc: QueryTimeout) -> JSONResponse:
+        request.app.state.metrics.timeouts.inc()
+        # Answered only once the query has stopped: never a 200 whose body is cut off midway.
+        body = {"error": "query-timeout", "message": str(exc), "limit_seconds": exc.limit}
+        return JSONResponse(body, status_code=503, headers={"Cache-Control": "no-store"})
+
+    @app.exception_handler(Overloaded)
+    async def overloaded(_: Request, exc: Overloaded) -> PlainTextResponse:
+        return _text(503, f"The server is busy ({exc}); try again shortly.", {"Retry-After": "5"})
 
     @app.exception_handler(SyntaxError)
     async def syntax_error(_: Request, exc: SyntaxError) -> PlainTextResponse:

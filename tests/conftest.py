@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -31,9 +32,21 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     return build(tmp_path_factory.mktemp("build"), Minter())
 
 
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    process: subprocess.Popen[bytes]
+
+
 @pytest.fixture(scope="session")
-def server_url(built: BuildResult) -> Iterator[str]:
-    """`kg serve` as a subprocess on a free port; yields its base URL once /health answers."""
+def server_url(live_server: LiveServer) -> str:
+    """The base URL (with a trailing slash) of the real server."""
+    return live_server.url
+
+
+@pytest.fixture(scope="session")
+def live_server(built: BuildResult) -> Iterator[LiveServer]:
+    """`kg serve` as a subprocess on a free port; yields once /health answers."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "kg.cli", "serve", "--build-dir", str(built.store_path.parent), "--port", str(port)],
@@ -55,7 +68,7 @@ def server_url(built: BuildResult) -> Iterator[str]:
             if time.monotonic() > deadline:
                 pytest.fail("kg serve did not answer /health within 30 s")
             time.sleep(0.05)
-        yield url
+        yield LiveServer(url, process)
     finally:
         process.terminate()
         try:

@@ -22,6 +22,7 @@ PROFESSOR = "Associate Professor, School of Politics, Economics and Communicatio
 SATAKE_SA = [
     "satake-not-new-concept",
     "satake-security-cooperation",
+    "satake-military-ties-stronger",
     "satake-will-we-stop-integration",
     "satake-more-threat-more-integration",
     "satake-easier-said-than-done",
@@ -145,7 +146,7 @@ def test_cq6_timeline_with_precision_and_status(server_url: str) -> None:
 def test_cq7_concepts_discussed_with_strategic_autonomy(server_url: str) -> None:
     rows = run(server_url, "CQ7", "concept", "count")
     assert dict(rows) == {
-        "military-integration": "3",
+        "military-integration": "4",
         "economic-security": "2",
         "national-security": "2",
         "japan-us-alliance": "1",

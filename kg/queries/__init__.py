@@ -45,6 +45,11 @@ def all_queries() -> list[NamedQuery]:
     return [NamedQuery(f.name[:-3], _title(t := f.read_text(encoding="utf-8")), t) for f in files]
 
 
+def examples() -> list[NamedQuery]:
+    """The competency-question queries: the examples of the landing page and the query UI."""
+    return [q for q in all_queries() if q.cq_id]
+
+
 def load(name: str) -> NamedQuery:
     """The query called ``name`` (a file stem or a ``CQn`` id, case-insensitive).
 

@@ -5,9 +5,10 @@ Starlette's FileResponse gives ETag, Last-Modified, conditional GET and range re
 
 from __future__ import annotations
 
+from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 
 from server.errors import ProtocolError
@@ -36,11 +37,42 @@ def list_dumps(request: Request) -> HTMLResponse:
     )
 
 
-@router.get("/dumps/{name}", summary="Download one dump file")
-def get_dump(request: Request, name: str) -> FileResponse:
+def _checksums(directory: Path) -> dict[str, str]:
+    path = directory / "SHA256SUMS"
+    if not path.is_file():
+        return {}
+    return {name: digest for digest, name in (line.split("  ", 1) for line in path.read_text().splitlines())}
+
+
+def _not_modified(request: Request, etag: str, modified: float) -> bool:
+    """RFC 9110 §13.1: If-None-Match wins over If-Modified-Since."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        return if_none_match.strip() == "*" or etag in (t.strip().removeprefix("W/") for t in if_none_match.split(","))
+    since = request.headers.get("if-modified-since")
+    if since:
+        try:
+            return int(modified) <= int(parsedate_to_datetime(since).timestamp())
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+@router.api_route("/dumps/{name}", methods=["GET", "HEAD"], summary="Download one dump file")
+def get_dump(request: Request, name: str) -> Response:
     # Only names listed in the dump directory are served: no path is ever built from the request.
-    path = _dump_files(request.app.state.settings.dump_dir).get(name)
+    directory = request.app.state.settings.dump_dir
+    path = _dump_files(directory).get(name)
     if path is None:
         raise ProtocolError(404, f"No dump named {name!r}; see /dumps/ for the list.")
     media_type = MEDIA_TYPES.get(path.suffix) or MEDIA_TYPES.get(path.name, "application/octet-stream")
-    return FileResponse(path, media_type=media_type, filename=name, content_disposition_type="attachment")
+    stat = path.stat()
+    digest = _checksums(directory).get(name)
+    etag = f'"{digest[:32]}"' if digest else f'"{int(stat.st_mtime)}-{stat.st_size}"'
+    if _not_modified(request, etag, stat.st_mtime):
+        return Response(
+            status_code=304, headers={"ETag": etag, "Last-Modified": formatdate(stat.st_mtime, usegmt=True)}
+        )
+    response = FileResponse(path, media_type=media_type, filename=name, content_disposition_type="attachment")
+    response.headers["ETag"] = etag  # the content's sha256: identical dumps have identical tags across builds
+    return response

@@ -1,19 +1,55 @@
-"""Service-level pages: the landing page and ``/health``."""
+"""Service-level resources: landing page, health, VoID, the SPARQL service description, the ontology."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from functools import cache
 
-from kg.queries import all_queries
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, XSD
+
+from kg.iris import FORMATS, SD, VOID, Minter
+from kg.queries import examples
+from kg.validate import ONTOLOGY_FILE
+from kg.void import void_description
+from server import conneg
+from server.rdf import negotiate_rdf, rdf_response
 
 router = APIRouter()
+
+RESULT_FORMATS = {
+    "application/sparql-results+json": FORMATS.SPARQL_Results_JSON,
+    "application/sparql-results+xml": FORMATS.SPARQL_Results_XML,
+    "text/csv": FORMATS.SPARQL_Results_CSV,
+    "text/tab-separated-values": FORMATS.SPARQL_Results_TSV,
+    "text/turtle": FORMATS.Turtle,
+    "application/n-triples": FORMATS["N-Triples"],
+    "application/ld+json": FORMATS["JSON-LD"],
+    "application/rdf+xml": FORMATS.RDF_XML,
+    "application/n-quads": FORMATS["N-Quads"],
+    "application/trig": FORMATS.TriG,
+}
+
+
+def _root(request: Request) -> str:
+    return str(request.base_url)
 
 
 @router.get("/health", summary="Liveness and data version")
 def health(request: Request) -> JSONResponse:
     store = request.app.state.store
-    return JSONResponse({"status": "ok", "triples": len(store), "graphs": store.graphs()})
+    executor = request.app.state.executor
+    return JSONResponse(
+        {
+            "status": "ok",
+            "data_version": request.app.state.data_version,
+            "triples": len(store),
+            "graphs": store.graphs(),
+            "query_workers": getattr(executor, "pids", []),
+            "workers_killed": getattr(executor, "killed", 0),
+        }
+    )
 
 
 @router.get("/", response_class=HTMLResponse, summary="Landing page")
@@ -22,5 +58,70 @@ def landing(request: Request) -> HTMLResponse:
     return request.app.state.templates.TemplateResponse(
         request,
         "index.html",
-        {"triples": len(store), "graphs": store.graphs(), "queries": all_queries()},
+        {"triples": len(store), "graphs": store.graphs(), "queries": examples()},
     )
+
+
+def _void_graph(request: Request) -> Graph:
+    """VoID is computed once per data version: counting is a full scan."""
+    cached = request.app.state.cache.get("void")
+    if cached and cached[0] == request.app.state.data_version:
+        return cached[1]
+    dumps_dir = request.app.state.settings.dump_dir
+    dumps = [f"{_root(request)}dumps/{p.name}" for p in sorted(dumps_dir.glob("*"))] if dumps_dir.is_dir() else []
+    graph = void_description(
+        request.app.state.store, Minter(request.app.state.settings.base_iri), f"{_root(request)}sparql", dumps
+    )
+    request.app.state.cache["void"] = (request.app.state.data_version, graph)
+    return graph
+
+
+@router.get("/.well-known/void", summary="VoID description of the dataset")
+def void(request: Request) -> Response:
+    return rdf_response(request, _void_graph(request))
+
+
+def service_description(request: Request) -> Response:
+    """The SPARQL 1.1 Service Description (https://www.w3.org/TR/sparql11-service-description/)."""
+    g = Graph(bind_namespaces="none")
+    service = URIRef(f"{_root(request)}sparql#service")
+    g.add((service, RDF.type, SD.Service))
+    g.add((service, SD.endpoint, URIRef(f"{_root(request)}sparql")))
+    g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    for feature in (SD.UnionDefaultGraph, SD.BasicFederatedQuery):
+        g.add((service, SD.feature, feature))
+    for media_type in dict.fromkeys(o.media_type for o in conneg.RESULT_OFFERS + conneg.RDF_OFFERS):
+        if media_type in RESULT_FORMATS:
+            g.add((service, SD.resultFormat, RESULT_FORMATS[media_type]))
+    dataset, default_graph = BNode("dataset"), BNode("defaultGraph")
+    store = request.app.state.store
+    g.add((service, SD.defaultDataset, dataset))
+    g.add((dataset, RDF.type, SD.Dataset))
+    g.add((dataset, SD.defaultGraph, default_graph))
+    g.add((default_graph, RDF.type, SD.Graph))
+    g.add((default_graph, VOID.triples, Literal(len(store), datatype=XSD.integer)))
+    for name in store.graphs():
+        named, graph = BNode(), BNode()
+        g.add((dataset, SD.namedGraph, named))
+        g.add((named, SD.name, URIRef(name)))
+        g.add((named, SD.graph, graph))
+        g.add((graph, RDF.type, SD.Graph))
+    g.add((service, RDFS.seeAlso, URIRef(f"{_root(request)}.well-known/void")))
+    return rdf_response(request, g)
+
+
+@cache
+def _ontology_html() -> str:
+    """The ontology's documentation, made by pyLODE once per process."""
+    from pylode import OntPub
+
+    return OntPub(ontology=str(ONTOLOGY_FILE)).make_html()
+
+
+@router.get("/ontology", summary="The ontology: HTML documentation or RDF")
+def ontology(request: Request) -> Response:
+    offers = (conneg.HTML, *conneg.RDF_OFFERS[:4])
+    offer = negotiate_rdf(request, offers)
+    if offer.format is None:
+        return HTMLResponse(_ontology_html(), headers={"Vary": "Accept"})
+    return rdf_response(request, Graph().parse(ONTOLOGY_FILE), offers[1:])

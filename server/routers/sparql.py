@@ -7,17 +7,19 @@ Updates are refused: this server is read-only.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from kg.iris import PREFIXES
-from kg.store import Dataset, GraphStore
+from kg.store import Dataset
 from server import conneg
 from server.errors import ProtocolError
+from server.results import Job
+from server.routers.meta import service_description
 
 router = APIRouter()
 
@@ -33,6 +35,7 @@ class QueryRequest:
     query: str
     dataset: Dataset
     format: str | None
+    timeout: str | None = None
 
 
 def _single(params: dict[str, list[str]], name: str) -> str | None:
@@ -69,6 +72,8 @@ def _decode(body: bytes, request: Request) -> str:
         key, _, value = part.strip().partition("=")
         if key.lower() == "charset" and value:
             charset = value.strip('"')
+    if charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise ProtocolError(415, f"Unsupported charset {charset!r}: SPARQL requests must be UTF-8.")
     try:
         return body.decode(charset)
     except (LookupError, UnicodeDecodeError) as err:
@@ -88,7 +93,7 @@ async def read_query_request(request: Request) -> QueryRequest | None:
         query = _single(url_params, "query")
         if query is None:
             return None
-        return QueryRequest(query, _dataset(url_params), _single(url_params, "format"))
+        return QueryRequest(query, _dataset(url_params), _single(url_params, "format"), _single(url_params, "timeout"))
 
     media_type = _media_type(request)
     body = await _body(request)
@@ -100,11 +105,13 @@ async def read_query_request(request: Request) -> QueryRequest | None:
         if query is None:
             raise ProtocolError(400, "Missing the 'query' parameter in the form body.")
         params = {**url_params, **{k: v for k, v in form.items() if k != "query"}}
-        return QueryRequest(query, _dataset(params), _single(params, "format"))
+        return QueryRequest(query, _dataset(params), _single(params, "format"), _single(params, "timeout"))
     if media_type == SPARQL_QUERY:
         if "query" in url_params:
             raise ProtocolError(400, "A direct POST carries the query in its body, not in a 'query' parameter.")
-        return QueryRequest(_decode(body, request), _dataset(url_params), _single(url_params, "format"))
+        return QueryRequest(
+            _decode(body, request), _dataset(url_params), _single(url_params, "format"), _single(url_params, "timeout")
+        )
     if media_type == SPARQL_UPDATE:
         raise ProtocolError(403, "This endpoint is read-only: SPARQL Update is not accepted.")
     raise ProtocolError(
@@ -113,34 +120,52 @@ async def read_query_request(request: Request) -> QueryRequest | None:
     )
 
 
-def _not_acceptable(offers: tuple[conneg.Offer, ...]) -> ProtocolError:
-    return ProtocolError(406, f"No acceptable result format: this query can return {conneg.describe(offers)}.")
+def _time_limit(requested: str | None, limit: float) -> float:
+    """The per-request ``timeout`` (seconds), capped by the server's limit."""
+    if requested is None or requested == "":
+        return limit
+    try:
+        value = float(requested)
+    except ValueError as err:
+        raise ProtocolError(400, f"The 'timeout' parameter must be a number of seconds, not {requested!r}.") from err
+    if not value > 0:
+        raise ProtocolError(400, "The 'timeout' parameter must be a positive number of seconds.")
+    return min(value, limit)
 
 
-def evaluate(store: GraphStore, request: QueryRequest, accept: str | None, max_length: int) -> Response:
-    """Run the query and serialise its result in the negotiated format (blocking: call in a thread)."""
-    if len(request.query) > max_length:
-        raise ProtocolError(413, f"Query too long: the limit is {max_length} characters.")
-    result = store.query(request.query, request.dataset)
-    if isinstance(result, ox.QueryTriples):
-        offer = conneg.negotiate(accept, conneg.RDF_OFFERS, request.format)
-        if offer is None:
-            raise _not_acceptable(conneg.RDF_OFFERS)
-        body = ox.serialize(result, format=offer.format, prefixes=PREFIXES)  # type: ignore[arg-type]
-    else:
-        offer = conneg.negotiate(accept, conneg.RESULT_OFFERS, request.format)
-        if offer is None:
-            raise _not_acceptable(conneg.RESULT_OFFERS)
-        body = result.serialize(format=offer.format)  # type: ignore[arg-type]
-    return Response(body, media_type=offer.content_type, headers={"Vary": "Accept"})
+def etag(request: Request) -> str:
+    """A strong ETag for a GET query: the data version, the query string and the negotiation inputs."""
+    key = "\n".join((request.app.state.data_version, request.url.query, request.headers.get("accept", "")))
+    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+def _matches(if_none_match: str | None, tag: str) -> bool:
+    if not if_none_match:
+        return False
+    return if_none_match.strip() == "*" or tag in (t.strip().removeprefix("W/") for t in if_none_match.split(","))
 
 
 @router.api_route("/sparql", methods=["GET", "POST"], summary="SPARQL 1.1 Protocol query endpoint")
 async def sparql(request: Request) -> Response:
     parsed = await read_query_request(request)
     if parsed is None:
-        raise ProtocolError(400, "Missing the 'query' parameter. Try /sparql?query=ASK%20%7B%7D")
+        accept = request.headers.get("accept", "")
+        if conneg.negotiate(accept, (conneg.HTML, *conneg.RDF_OFFERS)) is conneg.HTML and "text/html" in accept:
+            return RedirectResponse("/query", status_code=303)
+        return service_description(request)
     settings = request.app.state.settings
-    return await run_in_threadpool(
-        evaluate, request.app.state.store, parsed, request.headers.get("accept"), settings.max_query_length
-    )
+    tag = etag(request) if request.method == "GET" else None
+    if tag and _matches(request.headers.get("if-none-match"), tag):
+        return Response(status_code=304, headers={"ETag": tag, "Vary": "Accept"})
+    if len(parsed.query) > settings.max_query_length:
+        raise ProtocolError(413, f"Query too long: the limit is {settings.max_query_length} characters.")
+    limit = _time_limit(parsed.timeout, settings.query_timeout)
+    # Relative IRIs in a query resolve against the endpoint's own URL (SPARQL 1.1 Query §4.1.1.1).
+    base = str(request.url.replace(query="", fragment=""))
+    job = Job(parsed.query, parsed.dataset, request.headers.get("accept"), parsed.format, base)
+    outcome = await run_in_threadpool(request.app.state.executor.run, job, limit)
+    headers = {"Vary": "Accept"}
+    if tag and outcome.status == 200:
+        headers["ETag"] = tag
+        headers["Cache-Control"] = "public, max-age=0, must-revalidate"
+    return Response(outcome.body, status_code=outcome.status, media_type=outcome.media_type, headers=headers)

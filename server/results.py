@@ -1,0 +1,65 @@
+"""Evaluate a query and serialise its result in the negotiated format: pure, and safe to run in any process.
+
+Both executors (in-process threads and the worker pool) call :func:`execute`, so a query gives the same
+bytes and status whichever path serves it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from kg.iris import PREFIXES
+from kg.store import Dataset, GraphStore
+from server import conneg
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query to run: what the protocol request asked for, already parsed."""
+
+    query: str
+    dataset: Dataset = field(default_factory=Dataset)
+    accept: str | None = None
+    format: str | None = None
+    base_iri: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An HTTP answer: status, media type (with charset) and body."""
+
+    status: int
+    media_type: str
+    body: bytes
+
+
+def _text(status: int, message: str) -> Outcome:
+    return Outcome(status, "text/plain; charset=utf-8", (message.rstrip() + "\n").encode())
+
+
+def execute(store: GraphStore, job: Job) -> Outcome:
+    """Run ``job`` on ``store``; client errors become 4xx outcomes, never exceptions."""
+    try:
+        result = store.query(job.query, job.dataset, base_iri=job.base_iri)
+    except SyntaxError as err:
+        return _text(400, f"Malformed SPARQL: {err}")
+    except ValueError as err:  # e.g. an invalid IRI in default-graph-uri
+        return _text(400, f"Bad request: {err}")
+    except RuntimeError as err:  # a valid query the engine cannot run, e.g. an unknown extension function
+        return _text(501, f"Not supported by this endpoint: {err}")
+    offers = conneg.RDF_OFFERS if isinstance(result, ox.QueryTriples) else conneg.RESULT_OFFERS
+    offer = conneg.negotiate(job.accept, offers, job.format)
+    if offer is None:
+        return _text(406, f"No acceptable result format: this query can return {conneg.describe(offers)}.")
+    try:
+        if isinstance(result, ox.QueryTriples):
+            body = ox.serialize(result, format=offer.format, prefixes=PREFIXES)  # type: ignore[arg-type]
+        else:
+            body = result.serialize(format=offer.format)  # type: ignore[arg-type]
+    except OSError as err:  # evaluation errors surface while the lazy result is consumed
+        if "SERVICE" in job.query.upper():  # a remote endpoint failed: a gateway error, not ours
+            return _text(502, f"A SERVICE call failed: {err}")
+        return _text(500, f"Query evaluation failed: {err}")
+    return Outcome(200, offer.content_type, body or b"")

@@ -1,0 +1,164 @@
+"""Linked Data: every IRI under the base dereferences here, as HTML, Turtle, N-Triples, JSON-LD or RDF/XML.
+
+The format comes from ``Accept``, a ``format=`` parameter, or a file extension (``/id/person/x.ttl``), as
+Wikidata's entity data does; every answer lists the alternates in ``Link: rel="alternate"`` headers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+from rdflib.namespace import RDF, RDFS
+
+from kg.iris import KG, PREFIXES
+from kg.queries import load
+from kg.store import GraphStore
+from server import conneg
+from server.errors import ProtocolError
+
+router = APIRouter()
+
+ENTITY_OFFERS = (conneg.RDF_OFFERS[0], conneg.HTML, *conneg.RDF_OFFERS[1:4])
+EXTENSIONS = {offer.extension: offer for offer in ENTITY_OFFERS}
+
+
+@dataclass(frozen=True)
+class Term:
+    """An RDF term as a page shows it: text, an optional link, and a note (language or datatype)."""
+
+    text: str
+    href: str | None = None
+    note: str = ""
+    iri: str | None = None
+
+
+def local_href(iri: str, base: str) -> str:
+    """Where an IRI is browsed on this server: IRIs under the base and ontology terms stay local.
+
+    >>> local_href("https://w3id.org/akg/id/person/x", "https://w3id.org/akg/")
+    '/id/person/x'
+    >>> local_href("https://w3id.org/akg/ontology#Person", "https://w3id.org/akg/")
+    '/ontology#Person'
+    >>> local_href("http://www.w3.org/ns/prov#Entity", "https://w3id.org/akg/")
+    'http://www.w3.org/ns/prov#Entity'
+    """
+    ontology = str(KG._NS)
+    if iri.startswith(ontology):
+        return "/ontology#" + iri[len(ontology) :]
+    if iri.startswith(base):
+        return "/" + iri[len(base) :]
+    return iri
+
+
+def compact(iri: str) -> str:
+    """A prefixed name where a known prefix fits, else the IRI.
+
+    >>> compact("http://www.w3.org/2000/01/rdf-schema#label")
+    'rdfs:label'
+    """
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri
+
+
+def to_term(value: object, label: object, base: str) -> Term:
+    if isinstance(value, ox.NamedNode):
+        text = label.value if isinstance(label, ox.Literal) else compact(value.value)
+        return Term(text, local_href(value.value, base), "", value.value)
+    if isinstance(value, ox.Literal):
+        note = f"@{value.language}" if value.language else compact(value.datatype.value)
+        return Term(value.value, None, "" if note == "xsd:string" else note)
+    return Term(str(value))
+
+
+def _alternates(path: str) -> str:
+    return ", ".join(f'<{path}.{o.extension}>; rel="alternate"; type="{o.media_type}"' for o in ENTITY_OFFERS)
+
+
+def _entity_page(request: Request, store: GraphStore, iri: str) -> HTMLResponse:
+    base = request.app.state.settings.base_iri
+    bind = {ox.Variable("entity"): ox.NamedNode(iri)}
+    outgoing: dict[str, list[Term]] = {}
+    labels: list[str] = []
+    types: list[Term] = []
+    for row in store.query(load("entity_outgoing").text, substitutions=bind):
+        prop = row["property"].value
+        term = to_term(row["value"], row["valueLabel"], base)
+        if prop == str(RDFS.label):
+            labels.append(term.text)
+        elif prop == str(RDF.type):
+            types.append(term)
+        else:
+            outgoing.setdefault(prop, []).append(term)
+    incoming = [
+        (
+            Term(compact(r["property"].value), local_href(r["property"].value, base)),
+            to_term(r["subject"], r["subjectLabel"], base),
+        )
+        for r in store.query(load("entity_incoming").text, substitutions=bind)
+    ]
+    statements = [
+        {
+            "href": local_href(r["statement"].value, base),
+            "kind": compact(r["kind"].value),
+            "role": r["role"].value,
+            "text": r["text"].value,
+            "speaker": r["speakerLabel"].value if r["speakerLabel"] else "",
+        }
+        for r in store.query(load("entity_statements").text, substitutions=bind)
+    ]
+    properties = [
+        (Term(compact(p), local_href(p, base)), values)
+        for p, values in sorted(outgoing.items(), key=lambda i: compact(i[0]))
+    ]
+    return request.app.state.templates.TemplateResponse(
+        request,
+        "entity.html",
+        {
+            "iri": iri,
+            "label": labels[0] if labels else compact(iri),
+            "types": types,
+            "properties": properties,
+            "incoming": incoming,
+            "statements": statements,
+            "formats": [o for o in ENTITY_OFFERS if o.format is not None],
+            "path": request.url.path,
+        },
+    )
+
+
+def describe(request: Request, iri: str, offer: conneg.Offer) -> Response:
+    store: GraphStore = request.app.state.store
+    if offer.format is None:
+        return _entity_page(request, store, iri)
+    triples = store.query(load("entity_description").text, substitutions={ox.Variable("entity"): ox.NamedNode(iri)})
+    body = ox.serialize(triples, format=offer.format, prefixes=PREFIXES)  # type: ignore[arg-type]
+    return Response(body, media_type=offer.content_type)
+
+
+@router.get("/id/{path:path}", summary="Dereference an entity IRI (HTML, Turtle, N-Triples, JSON-LD, RDF/XML)")
+def entity(request: Request, path: str, format: str | None = None) -> Response:
+    stem, dot, extension = path.rpartition(".")
+    offer = EXTENSIONS.get(extension) if dot and "/" not in extension else None
+    if offer is None:
+        stem = path
+        offer = conneg.negotiate(request.headers.get("accept"), ENTITY_OFFERS, format)
+        if offer is None:
+            raise ProtocolError(
+                406, f"No acceptable format: this resource is available as {conneg.describe(ENTITY_OFFERS)}."
+            )
+    iri = request.app.state.settings.base_iri + "id/" + stem
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError as err:
+        raise ProtocolError(404, f"No resource {iri!r}: not a valid IRI.") from err
+    if not request.app.state.store.query(load("entity_exists").text, substitutions={ox.Variable("entity"): node}):
+        raise ProtocolError(404, f"No resource <{iri}> in this graph.")
+    response = describe(request, iri, offer)
+    response.headers["Link"] = _alternates("/id/" + stem)
+    response.headers["Vary"] = "Accept"
+    return response

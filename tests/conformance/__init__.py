@@ -1,0 +1,1 @@
+"""Helpers for running W3C conformance suites against the real server over HTTP."""

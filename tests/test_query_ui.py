@@ -1,0 +1,59 @@
+"""The query UI in a real headless browser (Debian's chromium, driven by Playwright): it works offline."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def test_running_an_example_shows_its_result_rows_without_leaving_the_server(browser: Browser, server_url: str) -> None:
+    page = browser.new_page()
+    hosts: set[str] = set()
+    page.on("request", lambda request: hosts.add(urlparse(request.url).netloc))
+    page.goto(server_url + "query")
+    page.click("button[data-example='1']")  # CQ2, the five trends
+    page.wait_for_selector(".yasr table tbody tr", timeout=15_000)
+    rows = page.locator(".yasr table tbody tr")
+    assert rows.count() == 5
+    assert "expanded role for ASEAN in security" in rows.nth(1).inner_text()
+    assert hosts == {urlparse(server_url).netloc}, f"the page reached out to {hosts}"
+    page.close()
+
+
+def test_every_competency_question_is_an_example(browser: Browser, server_url: str) -> None:
+    page = browser.new_page()
+    page.goto(server_url + "query")
+    labels = page.locator("button[data-example]").all_inner_texts()
+    assert labels[:3] == ["CQ1", "CQ2", "CQ3"] and "CQ14" in labels
+    page.close()
+
+
+def test_entity_page_escapes_data_and_renders(browser: Browser, server_url: str) -> None:
+    page = browser.new_page()
+    page.goto(server_url + "id/person/nakatani-gen")
+    assert page.locator("h1").inner_text() == "Nakatani Gen"
+    assert page.locator("table.statements tr").count() > 3
+    page.close()

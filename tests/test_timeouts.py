@@ -1,0 +1,93 @@
+"""Query time limits on the real server: a runaway query is stopped, answered with 503, and its CPU reclaimed."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import LiveServer
+
+# Three unconstrained triple patterns over ~2,000 triples: about 10^10 solutions to count.
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and its children that still run."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_runaway_query_is_answered_503_at_its_limit_with_a_json_body(server_url: str) -> None:
+    started = time.monotonic()
+    r = httpx.get(server_url + "sparql", params={"query": RUNAWAY, "timeout": "1"}, timeout=30)
+    elapsed = time.monotonic() - started
+    assert r.status_code == 503, r.text
+    assert r.headers["content-type"] == "application/json"
+    assert r.json()["error"] == "query-timeout"
+    assert r.json()["limit_seconds"] == 1
+    assert 0.9 < elapsed < 5
+
+
+def test_timed_out_worker_is_killed_and_its_cpu_reclaimed(live_server: LiveServer) -> None:
+    url = live_server.url
+    before = httpx.get(url + "health").json()
+    r = httpx.get(url + "sparql", params={"query": RUNAWAY, "timeout": "1.5"}, timeout=30)
+    assert r.status_code == 503
+    after = httpx.get(url + "health").json()
+    assert after["workers_killed"] == before["workers_killed"] + 1
+    gone = set(before["query_workers"]) - set(after["query_workers"])
+    assert len(gone) == 1 and not alive(gone.pop()), "the worker that ran the query must be gone"
+    # A replacement starts; once it is up, the server's process tree is idle again.
+    deadline = time.monotonic() + 20
+    while len(httpx.get(url + "health").json()["query_workers"]) < len(before["query_workers"]):
+        assert time.monotonic() < deadline, "no replacement worker"
+        time.sleep(0.1)
+    time.sleep(1.0)  # let the replacement finish importing
+    start_cpu = cpu_seconds(live_server.process.pid)
+    time.sleep(1.0)
+    assert cpu_seconds(live_server.process.pid) - start_cpu < 0.3, "CPU is still being burned after the timeout"
+
+
+def test_other_requests_are_served_while_a_runaway_query_runs(server_url: str) -> None:
+    results: dict[str, int] = {}
+
+    def runaway() -> None:
+        results["runaway"] = httpx.get(
+            server_url + "sparql", params={"query": RUNAWAY, "timeout": "3"}, timeout=30
+        ).status_code
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    quick = httpx.get(server_url + "sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
+    assert quick.status_code == 200 and quick.json()["boolean"] is True
+    assert time.monotonic() - started < 1.0
+    thread.join()
+    assert results["runaway"] == 503
+
+
+def test_timeout_parameter_must_be_a_positive_number(server_url: str) -> None:
+    for bad in ("soon", "-1", "0"):
+        r = httpx.get(server_url + "sparql", params={"query": "ASK {}", "timeout": bad})
+        assert r.status_code == 400, bad
