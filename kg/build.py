@@ -15,6 +15,7 @@ from kg.compile import compile_article
 from kg.dump import write_dumps
 from kg.errors import ShapeViolation
 from kg.iris import Minter
+from kg.links import link_quads
 from kg.store import OxigraphStore, write_store
 from kg.validate import ONTOLOGY_FILE, validate_quads
 
@@ -61,6 +62,7 @@ def build(
     """
     minter = minter or Minter()
     quads, sources = compile_sources(minter, sources_dir)
+    quads += link_quads(minter, {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)})
     report = validate_quads(quads)
     if not report.conforms:
         raise ShapeViolation(report)

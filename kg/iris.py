@@ -130,6 +130,8 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 VOID = Namespace("http://rdfs.org/ns/void#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
+SSSOM = Namespace("https://w3id.org/sssom/")
+SEMAPV = Namespace("https://w3id.org/semapv/vocab/")
 WD = Namespace("http://www.wikidata.org/entity/")
 WDT = Namespace("http://www.wikidata.org/prop/direct/")
 
@@ -151,6 +153,8 @@ PREFIXES: dict[str, str] = {
     "sh": str(SH),
     "void": str(VOID),
     "sd": str(SD),
+    "sssom": str(SSSOM),
+    "semapv": str(SEMAPV),
     "wd": str(WD),
     "wdt": str(WDT),
 }
@@ -227,6 +231,10 @@ class Minter:
     def graph(self, source_slug: str) -> str:
         """IRI of the named graph that holds everything derived from one source."""
         return f"{self.base}graph/{source_slug}"
+
+    def links_graph(self, target: str) -> str:
+        """IRI of the named graph that holds the links to one external dataset (e.g. ``wikidata``)."""
+        return f"{self.base}graph/links-{target}"
 
     @property
     def ontology_graph(self) -> str:

@@ -238,3 +238,35 @@ def test_cq14_provenance_chain_of_one_statement(server_url: str) -> None:
 @pytest.mark.parametrize("name", ["CQ1", "cq02_five_trends", "cq2"])
 def test_queries_load_by_id_or_file_name(name: str) -> None:
     assert load(name).cq_id in {"CQ1", "CQ2"}
+
+
+WIKIDATA = {
+    "Nakatani Gen": "Q5530859",
+    "Nagashima Akihisa": "Q4700952",
+    "Ishiba Shigeru": "Q1335527",
+    "Kobayashi Takayuki": "Q11461955",
+    "J.D. Vance": "Q28935729",
+    "Donald Trump": "Q22686",
+    "Liberal Democratic Party": "Q232595",
+    "Association of Southeast Asian Nations": "Q7768",
+    "Japan": "Q17",
+    "United States": "Q30",
+    "China": "Q148",
+    "Australia": "Q408",
+    "Philippines": "Q928",
+    "South Korea": "Q884",
+    "United Kingdom": "Q145",
+    "Singapore": "Q334",
+}
+
+
+def test_cq8_wikidata_items_only_where_verified_with_their_evidence(server_url: str) -> None:
+    rows = run(server_url, "CQ8", "label", "wikidata", "confidence", "evidence")
+    linked = {label: qid for label, qid, *_ in rows if qid}
+    assert linked == WIKIDATA
+    unlinked = {label for label, qid, *_ in rows if not qid}
+    assert {"Satake Tomohiko", "Sankei Shimbun", "BS Fuji", "Seiron", "Aoyama Gakuin University"} <= unlinked
+    for label, qid, confidence, evidence in rows:
+        if qid:
+            assert float(confidence) >= 0.9 and evidence.startswith("Evidence:"), label
+    assert len(rows) == 27, "every person and organisation, linked or not"
