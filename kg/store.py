@@ -18,6 +18,8 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
+from kg.changes import Diff
+
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 Bindings = dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal]
 
@@ -84,6 +86,29 @@ class OxigraphStore:
         store.bulk_extend(quads)
         return cls(store, union_default_graph=union_default_graph)
 
+    def commit(self, diff: Diff) -> None:
+        """Apply a validated diff (see :mod:`kg.gate`) in one transaction where SPARQL can name every term.
+
+        SPARQL cannot name an existing blank node, so quads with blank nodes are removed one by one and added
+        in a separate transaction; the project's own data mints no blank nodes.
+        """
+        plain_removed = [q for q in diff.removed if not _has_blank(q)]
+        plain_added = [q for q in diff.added if not _has_blank(q)]
+        operations = []
+        if plain_removed:
+            operations.append("DELETE DATA { " + " ".join(_quad_text(q) for q in plain_removed) + " }")
+        if plain_added:
+            operations.append("INSERT DATA { " + " ".join(_quad_text(q) for q in plain_added) + " }")
+        if operations:
+            self._store.update(" ;\n".join(operations))
+        for quad in diff.removed:
+            if _has_blank(quad):
+                self._store.remove(quad)
+        blank_added = [q for q in diff.added if _has_blank(q)]
+        if blank_added:
+            self._store.extend(blank_added)
+        self._store.flush()
+
     @property
     def raw(self) -> ox.Store:
         """The underlying pyoxigraph store (for loaders and test harnesses)."""
@@ -116,6 +141,17 @@ class OxigraphStore:
 
     def __len__(self) -> int:
         return len(self._store)
+
+
+def _has_blank(quad: ox.Quad) -> bool:
+    return any(isinstance(t, ox.BlankNode) for t in (quad.subject, quad.object, quad.graph_name))
+
+
+def _quad_text(quad: ox.Quad) -> str:
+    triple = f"{quad.subject} {quad.predicate} {quad.object} ."
+    if isinstance(quad.graph_name, ox.DefaultGraph):
+        return triple
+    return f"GRAPH {quad.graph_name} {{ {triple} }}"
 
 
 def write_store(path: Path, quads: Sequence[ox.Quad]) -> None:

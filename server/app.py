@@ -14,12 +14,14 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from kg import __version__
+from kg.iris import Minter
 from kg.store import GraphStore, OxigraphStore
 from server.errors import install_error_handlers
 from server.executor import Executor, InProcess, WorkerPool
 from server.observability import Metrics, TimingMiddleware, metrics_router
-from server.routers import dumps, graph_store, meta, resources, sparql, ui
+from server.routers import dumps, graph_store, meta, resources, sparql, ui, writes
 from server.settings import Settings
+from server.writer import Writer
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -33,8 +35,10 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     Raises:
         OSError: no store was given and none exists at ``settings.store_path``.
     """
+    writable = settings.write_token is not None
     if store is None:
-        store = OxigraphStore.open(settings.store_path)
+        # With a write token the server owns the read-write store; workers keep read-only views of it.
+        store = OxigraphStore.open(settings.store_path, read_only=not writable)
         executor: Executor = (
             WorkerPool(settings.store_path, settings.query_workers) if settings.query_workers > 0 else InProcess(store)
         )
@@ -58,11 +62,22 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     app.state.store = store
     app.state.executor = executor
     app.state.data_version = data_version(settings, store)
+    app.state.writer = None
+    if writable and isinstance(store, OxigraphStore):
+        writer = Writer(store, Minter(settings.base_iri), settings.dump_dir, app.state.data_version)
+        app.state.writer = writer
+
+        def on_commit(version: str) -> None:
+            app.state.data_version = version
+            if isinstance(executor, WorkerPool):
+                executor.version = version
+
+        writer.listeners.append(on_commit)
     app.state.cache = {}
     app.state.metrics = Metrics()
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))  # autoescape on for .html
     install_error_handlers(app)
-    for module in (meta, sparql, graph_store, dumps, resources, ui):
+    for module in (meta, sparql, writes, graph_store, dumps, resources, ui):
         app.include_router(module.router)
     if ui.YASGUI_BUILD.is_dir():
         app.mount("/static/yasgui", StaticFiles(directory=ui.YASGUI_BUILD), name="yasgui")

@@ -14,7 +14,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kg.changes import LoadRefused
 from kg.errors import KgError, QueryNotFound
+from kg.gate import ProtectedData
 from server.executor import Overloaded, QueryTimeout
 
 log = logging.getLogger("kg.server")
@@ -55,6 +57,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SyntaxError)
     async def syntax_error(_: Request, exc: SyntaxError) -> PlainTextResponse:
         return _text(400, f"Malformed SPARQL: {exc}")
+
+    @app.exception_handler(ProtectedData)
+    async def protected(_: Request, exc: ProtectedData) -> PlainTextResponse:
+        return _text(403, f"Refused: {exc}.")
+
+    @app.exception_handler(LoadRefused)
+    async def load_refused(_: Request, exc: LoadRefused) -> PlainTextResponse:
+        return _text(403, f"Refused: {exc} (KG_LOAD_ALLOWLIST).")
 
     @app.exception_handler(QueryNotFound)
     async def query_not_found(_: Request, exc: QueryNotFound) -> PlainTextResponse:

@@ -60,17 +60,22 @@ class InProcess:
         pass
 
 
-def _worker_main(conn: multiprocessing.connection.Connection, store_path: str, union: bool) -> None:
+def _worker_main(conn: multiprocessing.connection.Connection, store_path: str, union: bool, version: str) -> None:
     """A worker process: open the store read-only, then answer jobs until the pipe closes."""
-    store = OxigraphStore.open(Path(store_path), read_only=True)
-    if not union:
-        store = OxigraphStore(store.raw, union_default_graph=False)
+
+    def open_store() -> OxigraphStore:
+        return OxigraphStore(OxigraphStore.open(Path(store_path), read_only=True).raw, union_default_graph=union)
+
+    store = open_store()  # at ``version`` or newer: the version is read before the store is opened
     while True:
         try:
-            job = conn.recv()
+            job, job_version = conn.recv()
         except (EOFError, OSError):
             return
         try:
+            if job_version != version:
+                store = open_store()  # a read-only store sees the data as of its opening: reopen after writes
+                version = job_version
             conn.send(execute(store, job))
         except Exception as err:  # report, never die silently: the parent answers 500
             conn.send(Outcome(500, "text/plain; charset=utf-8", f"Query evaluation failed: {err}\n".encode()))
@@ -103,13 +108,17 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._all: list[_Worker] = []
         self.killed = 0
+        self.version = ""  # the data version; the server bumps it after each committed write
         for _ in range(size):
             self._idle.put(self._spawn())
 
     def _spawn(self) -> _Worker:
         parent, child = self._context.Pipe()
         process = self._context.Process(
-            target=_worker_main, args=(child, str(self.store_path), self.union), daemon=True, name="kg-query-worker"
+            target=_worker_main,
+            args=(child, str(self.store_path), self.union, self.version),
+            daemon=True,
+            name="kg-query-worker",
         )
         process.start()
         child.close()
@@ -135,13 +144,14 @@ class WorkerPool:
             return [w.process.pid for w in self._all if w.process.pid is not None]
 
     def run(self, job: Job, timeout: float) -> Outcome:
+        """Run ``job`` on a free worker; workers reopen their store when :attr:`version` has changed."""
         try:
             worker = self._idle.get(timeout=self.queue_timeout)
         except queue.Empty as err:
             raise Overloaded(f"all {self.size} query workers stayed busy for {self.queue_timeout:g} s") from err
         deadline = time.monotonic() + timeout
         try:
-            worker.conn.send(job)
+            worker.conn.send((job, self.version))
             if worker.conn.poll(max(0.0, deadline - time.monotonic())):
                 outcome: Outcome = worker.conn.recv()
                 self._idle.put(worker)

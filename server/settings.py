@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.iris import DEFAULT_BASE_IRI
@@ -22,6 +22,9 @@ class Settings:
         query_timeout: the time limit of a query in seconds; a request's ``timeout`` may only lower it.
         query_workers: worker processes that run queries (hard time limits); 0 runs them in the server
             process, where a time limit cannot be enforced (fine for in-memory test stores).
+        write_token: the bearer token that writes need; None (the default) makes the server read-only.
+            Read from ``KG_WRITE_TOKEN`` or from the file named by ``KG_WRITE_TOKEN_FILE``; never logged.
+        load_allowlist: documents that SPARQL ``LOAD`` may fetch (none by default).
     """
 
     store_path: Path = Path("build/store")
@@ -31,6 +34,8 @@ class Settings:
     max_query_length: int = 100_000
     query_timeout: float = 30.0
     query_workers: int = 2
+    write_token: str | None = field(default=None, repr=False)
+    load_allowlist: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -46,5 +51,11 @@ class Settings:
             env["query_timeout"] = float(os.environ["KG_QUERY_TIMEOUT"])
         if "KG_QUERY_WORKERS" in os.environ:
             env["query_workers"] = int(os.environ["KG_QUERY_WORKERS"])
+        if "KG_WRITE_TOKEN_FILE" in os.environ:
+            env["write_token"] = Path(os.environ["KG_WRITE_TOKEN_FILE"]).read_text(encoding="utf-8").strip()
+        elif os.environ.get("KG_WRITE_TOKEN"):
+            env["write_token"] = os.environ["KG_WRITE_TOKEN"]
+        if os.environ.get("KG_LOAD_ALLOWLIST"):
+            env["load_allowlist"] = tuple(u.strip() for u in os.environ["KG_LOAD_ALLOWLIST"].split(",") if u.strip())
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -46,12 +47,18 @@ def server_url(live_server: LiveServer) -> str:
 
 @pytest.fixture(scope="session")
 def live_server(built: BuildResult) -> Iterator[LiveServer]:
-    """`kg serve` as a subprocess on a free port; yields once /health answers."""
+    """`kg serve` (read-only) as a subprocess on a free port; yields once /health answers."""
+    yield from serve(built.store_path.parent)
+
+
+def serve(build_dir: Path, env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    """Run `kg serve` on ``build_dir`` until the generator is closed."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "kg.cli", "serve", "--build-dir", str(built.store_path.parent), "--port", str(port)],
+        [sys.executable, "-m", "kg.cli", "serve", "--build-dir", str(build_dir), "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 30

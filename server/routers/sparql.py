@@ -84,7 +84,14 @@ def _url_params(request: Request) -> dict[str, list[str]]:
     return parse_qs(request.url.query, keep_blank_values=True)
 
 
-async def read_query_request(request: Request) -> QueryRequest | None:
+@dataclass(frozen=True)
+class UpdateRequest:
+    """A SPARQL Update sent to /sparql (POST form ``update=`` or ``application/sparql-update``)."""
+
+    update: str
+
+
+async def read_query_request(request: Request) -> QueryRequest | UpdateRequest | None:
     """Read a protocol request; None for a GET without ``query`` (the caller describes the service)."""
     url_params = _url_params(request)
     if request.method == "GET":
@@ -100,7 +107,9 @@ async def read_query_request(request: Request) -> QueryRequest | None:
     if media_type == FORM:
         form = parse_qs(_decode(body, request), keep_blank_values=True)
         if "update" in form:
-            raise ProtocolError(403, "This endpoint is read-only: SPARQL Update is not accepted.")
+            if "query" in form or len(form["update"]) != 1:
+                raise ProtocolError(400, "Give exactly one 'update' parameter, and no 'query', in the form body.")
+            return UpdateRequest(form["update"][0])
         query = _single(form, "query")
         if query is None:
             raise ProtocolError(400, "Missing the 'query' parameter in the form body.")
@@ -113,7 +122,7 @@ async def read_query_request(request: Request) -> QueryRequest | None:
             _decode(body, request), _dataset(url_params), _single(url_params, "format"), _single(url_params, "timeout")
         )
     if media_type == SPARQL_UPDATE:
-        raise ProtocolError(403, "This endpoint is read-only: SPARQL Update is not accepted.")
+        return UpdateRequest(_decode(body, request))
     raise ProtocolError(
         415,
         f"Unsupported Content-Type {media_type or '(none)'!r}: POST a query as {FORM} or {SPARQL_QUERY}.",
@@ -148,6 +157,10 @@ def _matches(if_none_match: str | None, tag: str) -> bool:
 @router.api_route("/sparql", methods=["GET", "POST"], summary="SPARQL 1.1 Protocol query endpoint")
 async def sparql(request: Request) -> Response:
     parsed = await read_query_request(request)
+    if isinstance(parsed, UpdateRequest):
+        from server.routers.writes import run_update
+
+        return await run_update(request, parsed.update)
     if parsed is None:
         accept = request.headers.get("accept", "")
         if conneg.negotiate(accept, (conneg.HTML, *conneg.RDF_OFFERS)) is conneg.HTML and "text/html" in accept:

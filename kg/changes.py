@@ -1,0 +1,233 @@
+"""Work out what a write would change, without changing anything: the diff of a SPARQL Update or GSP request.
+
+pyoxigraph applies updates but cannot say what they changed, and the SHACL gate must validate a write
+*before* it is committed. So SPARQL Update is evaluated by rdflib's engine over :class:`OverlayStore`, an
+rdflib store that reads the pyoxigraph store and records additions and removals in memory instead of
+writing them. The result is a :class:`Diff`: the exact quads to remove and to add.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, Graph
+from rdflib.plugins.sparql import prepareUpdate
+from rdflib.store import Store
+from rdflib.term import Node
+
+
+@dataclass
+class Diff:
+    """The quads a write removes and adds (disjoint: a quad removed then re-added is in neither)."""
+
+    removed: set[ox.Quad] = field(default_factory=set)
+    added: set[ox.Quad] = field(default_factory=set)
+
+    def remove(self, quad: ox.Quad) -> None:
+        if quad in self.added:
+            self.added.discard(quad)
+        else:
+            self.removed.add(quad)
+
+    def add(self, quad: ox.Quad) -> None:
+        if quad in self.removed:
+            self.removed.discard(quad)
+        else:
+            self.added.add(quad)
+
+    def __bool__(self) -> bool:
+        return bool(self.removed or self.added)
+
+    @property
+    def graphs(self) -> set[str]:
+        """Names of the graphs the diff touches ('' for the default graph)."""
+        return {q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else "" for q in self.removed | self.added}
+
+
+# --- term conversion ------------------------------------------------------------------------------
+
+
+def to_ox(term: Node) -> Any:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)) if term.datatype else None)
+    raise ValueError(f"unsupported RDF term {term!r}")
+
+
+def to_rdflib(term: Any) -> Node:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise ValueError(f"unsupported RDF term {term!r}")
+
+
+def _graph_to_ox(context: Graph | Node | None) -> ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None:
+    identifier = context.identifier if isinstance(context, Graph) else context
+    if identifier is None:
+        return None
+    if identifier == DATASET_DEFAULT_GRAPH_ID:
+        return ox.DefaultGraph()
+    return to_ox(identifier)
+
+
+# --- the overlay ----------------------------------------------------------------------------------
+
+
+class OverlayStore(Store):
+    """An rdflib store reading a pyoxigraph store plus a :class:`Diff`, writing only to the diff."""
+
+    context_aware = True
+    graph_aware = True
+    formula_aware = False
+    transaction_aware = False
+
+    def __init__(self, base: ox.Store) -> None:
+        super().__init__()
+        self.base = base
+        self.diff = Diff()
+        self._new_graphs: set[ox.NamedNode | ox.BlankNode] = set()
+        self._dropped_graphs: set[ox.NamedNode | ox.BlankNode] = set()
+
+    def _quads(self, pattern: tuple[Node | None, Node | None, Node | None], graph: Any) -> Iterator[ox.Quad]:
+        s, p, o = (to_ox(t) if t is not None else None for t in pattern)
+        if isinstance(o, ox.Literal) or o is None or isinstance(o, ox.NamedNode | ox.BlankNode):
+            pass
+        for quad in self.base.quads_for_pattern(s, p, o, graph):
+            if quad not in self.diff.removed:
+                yield quad
+        for quad in list(self.diff.added):
+            if (
+                (s is None or quad.subject == s)
+                and (p is None or quad.predicate == p)
+                and (o is None or quad.object == o)
+                and (graph is None or quad.graph_name == graph)
+            ):
+                yield quad
+
+    def triples(self, triple_pattern: Any, context: Any = None) -> Iterator[Any]:  # type: ignore[override]
+        graph = _graph_to_ox(context)
+        for quad in self._quads(triple_pattern, graph):
+            triple = (to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object))
+            yield triple, iter([self._context(quad.graph_name)])
+
+    def _context(self, name: Any) -> Graph:
+        identifier = DATASET_DEFAULT_GRAPH_ID if isinstance(name, ox.DefaultGraph) else to_rdflib(name)
+        return Graph(store=self, identifier=identifier)
+
+    def add(self, triple: Any, context: Any, quoted: bool = False) -> None:  # type: ignore[override]
+        graph = _graph_to_ox(context) or ox.DefaultGraph()
+        self.diff.add(ox.Quad(*(to_ox(t) for t in triple), graph))
+
+    def addN(self, quads: Iterable[Any]) -> None:
+        for s, p, o, context in quads:
+            self.add((s, p, o), context)
+
+    def remove(self, triple_pattern: Any, context: Any = None) -> None:  # type: ignore[override]
+        graph = _graph_to_ox(context)
+        for quad in list(self._quads(triple_pattern, graph)):
+            self.diff.remove(quad)
+
+    def contexts(self, triple: Any = None) -> Iterator[Graph]:  # type: ignore[override]
+        names: set[Any] = set()
+        if triple is None:
+            names.update(self.base.named_graphs())
+            names.update(q.graph_name for q in self.diff.added)
+            names.update(self._new_graphs)
+            names -= self._dropped_graphs
+        else:
+            names.update(q.graph_name for q in self._quads(triple, None))
+        for name in names:
+            if not isinstance(name, ox.DefaultGraph):
+                yield self._context(name)
+
+    def add_graph(self, graph: Graph) -> None:
+        name = _graph_to_ox(graph)
+        if isinstance(name, ox.NamedNode | ox.BlankNode):
+            self._new_graphs.add(name)
+            self._dropped_graphs.discard(name)
+
+    def remove_graph(self, graph: Graph) -> None:
+        name = _graph_to_ox(graph)
+        self.remove((None, None, None), graph)
+        if isinstance(name, ox.NamedNode | ox.BlankNode):
+            self._dropped_graphs.add(name)
+            self._new_graphs.discard(name)
+
+    def __len__(self, context: Any = None) -> int:  # type: ignore[override]
+        return sum(1 for _ in self._quads((None, None, None), _graph_to_ox(context)))
+
+    def bind(self, prefix: str, namespace: Any, override: bool = True) -> None:
+        pass
+
+    def namespace(self, prefix: str) -> None:
+        return None
+
+    def prefix(self, namespace: Any) -> None:
+        return None
+
+    def namespaces(self) -> Iterator[tuple[str, URIRef]]:
+        return iter(())
+
+
+class _UnionDataset(Dataset):
+    """A dataset whose queries see the union of its graphs while writes without GRAPH go to the default graph.
+
+    That is the endpoint's own semantics; rdflib's ``Dataset(default_union=True)`` hands its update engine the
+    dataset itself as "the default graph", whose ``+=``/``-=`` expect quads, so triples are routed here.
+    """
+
+    def __iadd__(self, other: Iterable[Any]) -> _UnionDataset:  # type: ignore[override]
+        for item in other:
+            if len(item) == 3:
+                self.default_context.add(item)
+            else:
+                self.get_context(item[3]).add(item[:3])
+        return self
+
+    def __isub__(self, other: Iterable[Any]) -> _UnionDataset:  # type: ignore[override]
+        for item in other:
+            if len(item) == 3:
+                self.default_context.remove(item)
+            else:
+                self.get_context(item[3]).remove(item[:3])
+        return self
+
+
+class LoadRefused(PermissionError):
+    """A ``LOAD`` of a document this server is not allowed to fetch."""
+
+
+def update_diff(
+    store: ox.Store, update: str, base_iri: str | None = None, load_allowlist: tuple[str, ...] = ()
+) -> Diff:
+    """The diff a SPARQL 1.1 Update would make to ``store`` (https://www.w3.org/TR/sparql11-update/).
+
+    Raises:
+        SyntaxError: the update is malformed.
+    """
+    try:
+        prepared = prepareUpdate(update, base=base_iri)
+    except Exception as err:  # pyparsing and rdflib raise several types for a malformed request
+        raise SyntaxError(f"malformed SPARQL Update: {err}") from err
+    for operation in prepared.algebra:
+        # LOAD would make this server fetch any URL (server-side request forgery): only listed sources.
+        if operation.name == "Load" and str(operation.iri) not in load_allowlist:
+            raise LoadRefused(f"LOAD <{operation.iri}> is refused: it is not in the LOAD allowlist")
+    overlay = OverlayStore(store)
+    dataset = _UnionDataset(store=overlay, default_union=True)
+    dataset.update(prepared)
+    return overlay.diff

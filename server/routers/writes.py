@@ -1,0 +1,188 @@
+"""Writes: SPARQL 1.1 Update (``/update``, or ``update=`` on ``/sparql``) and the Graph Store Protocol's
+PUT/POST/DELETE on ``/store`` — all behind a bearer token and the SHACL gate (:mod:`server.writer`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import parse_qs
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from kg.changes import Diff
+from server import conneg
+from server.errors import ProtocolError
+from server.writer import Committed, Rejected, Writer, check_token
+
+router = APIRouter()
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_UPDATE = "application/sparql-update"
+PAYLOAD_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+}
+
+
+def _writer(request: Request) -> Writer:
+    check_token(request.headers.get("authorization"), request.app.state.settings.write_token)
+    writer: Writer | None = request.app.state.writer
+    if writer is None:
+        raise ProtocolError(403, "This store is not writable (it was opened read-only).")
+    return writer
+
+
+def committed_response(result: Committed, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = {"removed": result.removed, "added": result.added, "data_version": result.version}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def rejected_response(request: Request, err: Rejected) -> Response:
+    """422 with the SHACL report: Turtle when asked for, else a JSON summary."""
+    report = err.verdict.report
+    offer = conneg.negotiate(
+        request.headers.get("accept"), (conneg.Offer("application/json", ()), conneg.RDF_OFFERS[0])
+    )
+    if offer is not None and offer.media_type == "text/turtle":
+        return Response(
+            report.graph.serialize(format="turtle"), status_code=422, media_type="text/turtle; charset=utf-8"
+        )
+    results = [
+        {"focus": r.focus, "path": r.path, "message": r.message, "severity": r.severity, "constraint": r.component}
+        for r in report.results
+    ]
+    return JSONResponse({"conforms": False, "message": str(err), "results": results}, status_code=422)
+
+
+async def run_update(request: Request, text: str) -> Response:
+    """Authenticate, then evaluate an update through the gate (in a thread: validation takes CPU)."""
+    writer = _writer(request)
+    settings = request.app.state.settings
+    base = str(request.url.replace(query="", fragment=""))
+    try:
+        result = await run_in_threadpool(writer.update, text, base, settings.load_allowlist)
+    except Rejected as err:
+        return rejected_response(request, err)
+    return committed_response(result)
+
+
+@router.post("/update", summary="SPARQL 1.1 Update (bearer token; SHACL-gated)")
+async def update(request: Request) -> Response:
+    from server.routers.sparql import _body, _decode, _media_type
+
+    media_type = _media_type(request)
+    body = _decode(await _body(request), request)
+    if media_type == FORM:
+        values = parse_qs(body, keep_blank_values=True).get("update", [])
+        if len(values) != 1:
+            raise ProtocolError(400, "Give exactly one 'update' parameter in the form body.")
+        return await run_update(request, values[0])
+    if media_type == SPARQL_UPDATE:
+        return await run_update(request, body)
+    raise ProtocolError(415, f"Unsupported Content-Type {media_type or '(none)'!r}: POST {FORM} or {SPARQL_UPDATE}.")
+
+
+# --- Graph Store Protocol writes -------------------------------------------------------------------------
+
+
+def _target(request: Request) -> ox.NamedNode | ox.DefaultGraph | None:
+    """The graph a GSP request names: ``?default``, ``?graph=IRI``, or None for the store itself (POST only)."""
+    params = request.query_params
+    graphs = params.getlist("graph")
+    if "default" in params and not graphs:
+        return ox.DefaultGraph()
+    if len(graphs) == 1 and "default" not in params:
+        try:
+            return ox.NamedNode(graphs[0])
+        except ValueError as err:
+            raise ProtocolError(400, f"Not a valid graph IRI: {graphs[0]!r}.") from err
+    if not graphs and "default" not in params:
+        return None
+    raise ProtocolError(400, "Name exactly one graph: ?default or ?graph=IRI (percent-encoded).")
+
+
+async def _payload(request: Request, graph: ox.NamedNode | ox.DefaultGraph) -> list[ox.Quad]:
+    from server.routers.sparql import _body
+
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    rdf_format = PAYLOAD_FORMATS.get(media_type)
+    if rdf_format is None:
+        raise ProtocolError(
+            415, f"Unsupported RDF Content-Type {media_type or '(none)'!r}: use {', '.join(PAYLOAD_FORMATS)}."
+        )
+    body = await _body(request)
+    base = graph.value if isinstance(graph, ox.NamedNode) else str(request.url.replace(query=""))
+    try:
+        return [
+            ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(body, format=rdf_format, base_iri=base)
+        ]
+    except (SyntaxError, ValueError) as err:
+        raise ProtocolError(400, f"Bad RDF payload ({media_type}): {err}") from err
+
+
+def _existing(writer: Writer, graph: ox.NamedNode | ox.DefaultGraph) -> list[ox.Quad]:
+    return list(writer.store.raw.quads_for_pattern(None, None, None, graph))
+
+
+def _exists(writer: Writer, graph: ox.NamedNode | ox.DefaultGraph) -> bool:
+    return isinstance(graph, ox.DefaultGraph) or writer.store.raw.contains_named_graph(graph)
+
+
+async def _gsp_apply(
+    request: Request, writer: Writer, diff: Diff, created: bool, location: str | None = None
+) -> Response:
+    try:
+        result = await run_in_threadpool(writer.apply, diff)
+    except Rejected as err:
+        return rejected_response(request, err)
+    headers = {"Location": location} if location else None
+    return committed_response(result, 201 if created else 200, headers)
+
+
+@router.put("/store", summary="Graph Store Protocol: replace a graph (bearer token; SHACL-gated)")
+async def put_graph(request: Request) -> Response:
+    writer = _writer(request)
+    graph = _target(request)
+    if graph is None:
+        raise ProtocolError(400, "PUT needs ?default or ?graph=IRI.")
+    payload = await _payload(request, graph)
+    existed = _exists(writer, graph)
+    diff = Diff(
+        removed=set(_existing(writer, graph)) - set(payload), added=set(payload) - set(_existing(writer, graph))
+    )
+    return await _gsp_apply(request, writer, diff, created=not existed)
+
+
+@router.post("/store", summary="Graph Store Protocol: add to a graph, or create one (bearer token; SHACL-gated)")
+async def post_graph(request: Request) -> Response:
+    writer = _writer(request)
+    graph = _target(request)
+    location = None
+    if graph is None:  # POST to the store itself creates a new graph (GSP §5.5)
+        graph = ox.NamedNode(f"{request.app.state.settings.base_iri}graph/{uuid.uuid4().hex}")
+        location = str(request.url.replace(query="graph=" + graph.value.replace(":", "%3A").replace("/", "%2F")))
+    existed = _exists(writer, graph)
+    payload = await _payload(request, graph)
+    diff = Diff(added=set(payload) - set(_existing(writer, graph)))
+    return await _gsp_apply(request, writer, diff, created=location is not None or not existed, location=location)
+
+
+@router.delete("/store", summary="Graph Store Protocol: delete a graph (bearer token; SHACL-gated)")
+async def delete_graph(request: Request) -> Response:
+    writer = _writer(request)
+    graph = _target(request)
+    if graph is None:
+        raise ProtocolError(400, "DELETE needs ?default or ?graph=IRI.")
+    if not _exists(writer, graph):
+        raise ProtocolError(404, f"No graph {graph} in this store.")
+    diff = Diff(removed=set(_existing(writer, graph)))
+    result = await _gsp_apply(request, writer, diff, created=False)
+    if result.status_code == 200 and isinstance(graph, ox.NamedNode):
+        writer.store.raw.remove_graph(graph)
+    return result

@@ -1,0 +1,114 @@
+"""The write path: authenticate, compute the diff, pass the SHACL gate, commit, then tell the readers.
+
+One write at a time (the gate's lock): the diff is computed, validated and committed against the same state.
+After a commit the data version changes, so query workers reopen their read-only stores, ETags and the VoID
+cache move on, and the dumps are rewritten in the background.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.changes import Diff, LoadRefused, update_diff
+from kg.dump import write_dumps
+from kg.gate import Gate, ProtectedData, Verdict
+from kg.iris import Minter
+from kg.store import OxigraphStore
+from server.errors import ProtocolError
+
+log = logging.getLogger("kg.server")
+
+
+class Rejected(Exception):
+    """The write does not conform to the shapes: nothing was written."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        super().__init__(f"The write was refused: {len(verdict.report.results)} SHACL violation(s).")
+        self.verdict = verdict
+
+
+@dataclass(frozen=True)
+class Committed:
+    removed: int
+    added: int
+    version: str
+    validated_triples: int
+
+
+def check_token(authorization: str | None, token: str | None) -> None:
+    """Writes need ``Authorization: Bearer <token>``; compared in constant time, never logged.
+
+    Raises:
+        ProtocolError: 403 when the server has no token (read-only), 401 when the request's is missing or wrong.
+    """
+    if token is None:
+        raise ProtocolError(403, "This server is read-only: no write token is configured (KG_WRITE_TOKEN).")
+    scheme, _, given = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise ProtocolError(
+            401,
+            "Writes need a valid bearer token (Authorization: Bearer …).",
+            {"WWW-Authenticate": 'Bearer realm="kg"'},
+        )
+
+
+class Writer:
+    """Owns the read-write store, the gate and the data version."""
+
+    def __init__(self, store: OxigraphStore, minter: Minter, dump_dir: Path | None, version: str) -> None:
+        self.store = store
+        self.minter = minter
+        self.dump_dir = dump_dir
+        self.gate = Gate(minter)
+        self.base_version = version
+        self.writes = 0
+        self.listeners: list = []  # callables told the new version after each commit
+        self._dump_lock = threading.Lock()
+
+    @property
+    def version(self) -> str:
+        return self.base_version if not self.writes else f"{self.base_version}-w{self.writes}"
+
+    def update(self, text: str, base_iri: str | None, load_allowlist: tuple[str, ...]) -> Committed:
+        """Apply a SPARQL Update through the gate.
+
+        Raises:
+            SyntaxError, LoadRefused, ProtectedData, Rejected.
+        """
+        with self.gate.lock:
+            diff = update_diff(self.store.raw, text, base_iri, load_allowlist)
+            return self._apply(diff)
+
+    def apply(self, diff: Diff) -> Committed:
+        with self.gate.lock:
+            return self._apply(diff)
+
+    def _apply(self, diff: Diff) -> Committed:
+        if not diff:
+            return Committed(0, 0, self.version, 0)
+        verdict = self.gate.judge(self.store.raw, diff)
+        if not verdict.report.conforms:
+            raise Rejected(verdict)
+        self.store.commit(diff)
+        self.writes += 1
+        version = self.version
+        for listener in self.listeners:
+            listener(version)
+        threading.Thread(target=self._rewrite_dumps, daemon=True).start()
+        return Committed(len(diff.removed), len(diff.added), version, verdict.validated_triples)
+
+    def _rewrite_dumps(self) -> None:
+        if self.dump_dir is None:
+            return
+        with self._dump_lock:
+            try:
+                write_dumps(self.store, self.minter, self.dump_dir)
+            except OSError:
+                log.exception("rewriting the dumps after a write failed")
+
+
+__all__ = ["Committed", "LoadRefused", "ProtectedData", "Rejected", "Writer", "check_token"]
