@@ -212,7 +212,11 @@ class LoadRefused(PermissionError):
 
 
 def update_diff(
-    store: ox.Store, update: str, base_iri: str | None = None, load_allowlist: tuple[str, ...] = ()
+    store: ox.Store,
+    update: str,
+    base_iri: str | None = None,
+    load_allowlist: tuple[str, ...] = (),
+    union_default_graph: bool = True,
 ) -> Diff:
     """The diff a SPARQL 1.1 Update would make to ``store`` (https://www.w3.org/TR/sparql11-update/).
 
@@ -228,6 +232,7 @@ def update_diff(
         if operation.name == "Load" and str(operation.iri) not in load_allowlist:
             raise LoadRefused(f"LOAD <{operation.iri}> is refused: it is not in the LOAD allowlist")
     overlay = OverlayStore(store)
-    dataset = _UnionDataset(store=overlay, default_union=True)
+    # WHERE clauses read the default graph as the queries do: the union of all graphs, or the real default graph.
+    dataset = _UnionDataset(store=overlay, default_union=True) if union_default_graph else Dataset(store=overlay)
     dataset.update(prepared)
     return overlay.diff

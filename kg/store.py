@@ -110,6 +110,11 @@ class OxigraphStore:
         self._store.flush()
 
     @property
+    def union_default_graph(self) -> bool:
+        """Whether queries see the union of the named graphs as their default graph."""
+        return self._union
+
+    @property
     def raw(self) -> ox.Store:
         """The underlying pyoxigraph store (for loaders and test harnesses)."""
         return self._store

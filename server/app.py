@@ -63,7 +63,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     app.state.executor = executor
     app.state.data_version = data_version(settings, store)
     app.state.writer = None
-    if writable and isinstance(store, OxigraphStore):
+    if writable and isinstance(store, OxigraphStore):  # an in-memory store passed in is writable too (tests)
         writer = Writer(store, Minter(settings.base_iri), settings.dump_dir, app.state.data_version)
         app.state.writer = writer
 

@@ -80,7 +80,7 @@ class Writer:
             SyntaxError, LoadRefused, ProtectedData, Rejected.
         """
         with self.gate.lock:
-            diff = update_diff(self.store.raw, text, base_iri, load_allowlist)
+            diff = update_diff(self.store.raw, text, base_iri, load_allowlist, self.store.union_default_graph)
             return self._apply(diff)
 
     def apply(self, diff: Diff) -> Committed:
