@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Literal, URIRef
+import rdflib.plugins.sparql
+from rdflib import BNode, Dataset, Literal, URIRef, Variable
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, Graph
 from rdflib.plugins.sparql import prepareUpdate
 from rdflib.store import Store
@@ -207,6 +208,11 @@ class _UnionDataset(Dataset):
         return self
 
 
+# rdflib's engine would fetch every `USING <iri>` from the web or the local disk (server-side request forgery,
+# file disclosure): graphs named in an update are read from the store only.
+rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
+
+
 class LoadRefused(PermissionError):
     """A ``LOAD`` of a document this server is not allowed to fetch."""
 
@@ -228,6 +234,12 @@ def update_diff(
     except Exception as err:  # pyparsing and rdflib raise several types for a malformed request
         raise SyntaxError(f"malformed SPARQL Update: {err}") from err
     for operation in prepared.algebra:
+        if operation.name == "DeleteWhere" and any(isinstance(g, Variable) for g in operation.quads or {}):
+            # rdflib's engine reads the variable as a relative IRI and would silently delete nothing.
+            raise NotImplementedError(
+                "DELETE WHERE with GRAPH ?variable is not supported here; "
+                "write DELETE { GRAPH ?g { … } } WHERE { GRAPH ?g { … } } instead"
+            )
         # LOAD would make this server fetch any URL (server-side request forgery): only listed sources.
         if operation.name == "Load" and str(operation.iri) not in load_allowlist:
             raise LoadRefused(f"LOAD <{operation.iri}> is refused: it is not in the LOAD allowlist")

@@ -7,6 +7,7 @@ Exit codes follow pySHACL's contract: 0 success (or conforms), 1 the graph does 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,7 @@ import pyoxigraph as ox
 import typer
 
 from kg.build import DEFAULT_BUILD_DIR, build
+from kg.changes import Diff
 from kg.errors import KgError, ShapeViolation
 from kg.iris import DEFAULT_BASE_IRI, Minter
 from kg.store import OxigraphStore
@@ -149,6 +151,160 @@ def serve_command(
     example = "query=SELECT * WHERE { ?s ?p ?o } LIMIT 3"
     typer.echo(f"Try: curl -H 'Accept: text/csv' --data-urlencode '{example}' {url}sparql")
     uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+def _gated_write(build_dir: Path, base: str, make_diff: Callable[[OxigraphStore], Diff]) -> None:
+    """Open the store read-write, compute the diff, pass the SHACL gate, commit, rewrite the dumps."""
+    from kg.dump import write_dumps
+    from kg.gate import Gate, ProtectedData
+
+    try:
+        store = OxigraphStore.open(build_dir / "store", read_only=False)
+    except OSError as err:
+        raise _fail(str(err), "is `kg serve` running on this store? Write through its /update endpoint") from err
+    minter = Minter(base)
+    try:
+        diff = make_diff(store)
+        verdict = Gate(minter).judge(store.raw, diff)
+    except (SyntaxError, PermissionError, ProtectedData, NotImplementedError) as err:
+        raise _fail(str(err)) from err
+    if not verdict.report.conforms:
+        typer.echo(verdict.report.text(), err=True)
+        raise _fail("the write does not conform to the shapes; nothing was written", code=1)
+    store.commit(diff)
+    write_dumps(store, minter, build_dir / "dumps")
+    typer.echo(f"committed: {len(diff.removed)} quad(s) removed, {len(diff.added)} added")
+
+
+@app.command("update")
+def update_command(
+    update: Annotated[str, typer.Argument(help="A SPARQL 1.1 Update, or a file containing one (.ru).")],
+    build_dir: BuildDir = DEFAULT_BUILD_DIR,
+    base: Base = DEFAULT_BASE_IRI,
+) -> None:
+    """Apply a SPARQL Update to the built store through the SHACL gate (the server must not be running)."""
+    from kg.changes import update_diff
+
+    path = Path(update)
+    text = path.read_text(encoding="utf-8") if update.endswith(".ru") and path.is_file() else update
+    _gated_write(build_dir, base, lambda store: update_diff(store.raw, text))
+
+
+@app.command("backup")
+def backup_command(
+    destination: Annotated[Path, typer.Argument(help="A new directory for the backup.")],
+    build_dir: BuildDir = DEFAULT_BUILD_DIR,
+) -> None:
+    """Write a consistent copy of the store (a RocksDB checkpoint) to DESTINATION."""
+    if destination.exists():
+        raise _fail(f"{destination} already exists", "name a new directory")
+    _open_store(build_dir).raw.backup(str(destination))
+    typer.echo(f"backup written to {destination}")
+
+
+@app.command("restore")
+def restore_command(
+    source: Annotated[Path, typer.Argument(help="A directory written by `kg backup`.")],
+    build_dir: BuildDir = DEFAULT_BUILD_DIR,
+    base: Base = DEFAULT_BASE_IRI,
+) -> None:
+    """Replace the store with a backup, after validating it; then rewrite the dumps (server stopped)."""
+    import shutil
+
+    from kg.dump import write_dumps
+    from kg.validate import validate_quads
+
+    try:
+        backup = OxigraphStore.open(source)
+    except OSError as err:
+        raise _fail(str(err), "name a directory written by `kg backup`") from err
+    minter = Minter(base)
+    quads = [q for g in backup.graphs() if g != minter.ontology_graph for q in backup.quads(g)]
+    report = validate_quads(quads)
+    if not report.conforms:
+        typer.echo(report.text(), err=True)
+        raise _fail("the backup does not conform to the shapes; the store was not replaced", code=1)
+    del backup
+    store_path = build_dir / "store"
+    staged = store_path.with_name("store.restoring")
+    shutil.rmtree(staged, ignore_errors=True)
+    shutil.copytree(source, staged)
+    old = store_path.with_name("store.replaced")
+    shutil.rmtree(old, ignore_errors=True)
+    if store_path.exists():
+        store_path.rename(old)
+    staged.rename(store_path)
+    shutil.rmtree(old, ignore_errors=True)
+    write_dumps(_open_store(build_dir), minter, build_dir / "dumps")
+    typer.echo(f"store restored from {source}")
+
+
+@app.command("link")
+def link_command(
+    build_dir: BuildDir = DEFAULT_BUILD_DIR,
+    base: Base = DEFAULT_BASE_IRI,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(help="Wikidata SPARQL endpoint (default: the public Query Service).", envvar="KG_WIKIDATA_SPARQL"),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="The review file (default: kg/links/proposals/wikidata.proposals.sssom.tsv)."),
+    ] = None,
+    threshold: Annotated[float, typer.Option(min=0, max=1, help="Lowest score marked accept.")] = 0.9,
+    margin: Annotated[float, typer.Option(min=0, max=1, help="Lead over the runner-up needed to accept.")] = 0.2,
+    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds per request.")] = 30.0,
+    retries: Annotated[int, typer.Option(min=0, max=10, help="Retries on 429, 5xx, connection errors.")] = 3,
+    backoff: Annotated[float, typer.Option(min=0, help="First wait between retries (doubles each time).")] = 1.0,
+    accept: Annotated[bool, typer.Option("--accept", help="Append the review file's accept rows to --links.")] = False,
+    links: Annotated[
+        Path | None, typer.Option(help="The verified table (default: kg/links/wikidata.sssom.tsv).")
+    ] = None,
+    reviewer: Annotated[str, typer.Option(help="Who reviewed the rows (recorded with --accept).")] = "",
+    status: Annotated[bool, typer.Option("--status", help="List every entity's link status and stop.")] = False,
+) -> None:
+    """Propose Wikidata links for unlinked entities (a review file in SSSOM), or accept the reviewed ones."""
+    from kg.errors import LinkError
+    from kg.link import (
+        DEFAULT_PROPOSALS,
+        VERIFIED_TABLE,
+        WIKIDATA_SPARQL,
+        accept_proposals,
+        decide,
+        link_status,
+        load_entities,
+        write_proposals,
+    )
+    from kg.link.wikidata import WikidataClient, candidates_for
+
+    review_file = out or DEFAULT_PROPOSALS
+    try:
+        if accept:
+            rows = accept_proposals(review_file, links or VERIFIED_TABLE, reviewer)
+            for row in rows:
+                typer.echo(f"accepted: {row['subject_id']} owl:sameAs {row['object_id']} ({row['object_label']})")
+            typer.echo(f"{len(rows)} link(s) added to {links or VERIFIED_TABLE}; run `kg build` to compile them")
+            return
+        minter = Minter(base)
+        entities = load_entities(_open_store(build_dir))
+        if status:
+            for _, label, kind, state, item, detail in link_status(entities, review_file, minter):
+                typer.echo("\t".join((label, kind, state, item, detail)))
+            return
+        url = endpoint or WIKIDATA_SPARQL
+        decisions = []
+        with WikidataClient(url, timeout=timeout, retries=retries, backoff=backoff) as client:
+            for entity in (e for e in entities if not e.wikidata):
+                decisions.append(decide(entity, candidates_for(entity, client), threshold, margin))
+        count = write_proposals(review_file, decisions, minter, url)
+    except (LinkError, OSError) as err:
+        raise _fail(str(err)) from err
+    for d in decisions:
+        best = f"wd:{d.rows[0][0].qid} {d.rows[0][0].score:.2f} {d.rows[0][0].label}" if d.rows else "-"
+        typer.echo(f"{d.status:9}  {d.entity.label}  {best}")
+    summary = {s: sum(d.status == s for d in decisions) for s in ("accept", "review", "ambiguous", "none")}
+    counts = ", ".join(f"{n} {s}" for s, n in summary.items())
+    typer.echo(f"{len(decisions)} unlinked entities: {counts}; {count} candidate row(s) in {review_file}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,7 +4,9 @@
     ├── AnnotationError      an annotation file is malformed, refers to nothing, or a span does not match the text
     ├── CompileError         the model cannot be turned into RDF
     ├── ShapeViolation       the graph does not conform to the SHACL shapes (carries the report)
-    └── QueryNotFound        no shipped query has that name
+    ├── QueryNotFound        no shipped query has that name
+    └── LinkError            reconciliation failed: the Wikidata endpoint is unreachable or refused, or a review
+                             file is inconsistent
 
 The server maps each of them to one HTTP status in ``server/errors.py``.
 """
@@ -40,3 +42,7 @@ class ShapeViolation(KgError):
 
 class QueryNotFound(KgError):
     """No query of that name ships with the project."""
+
+
+class LinkError(KgError):
+    """`kg link` cannot reconcile: the endpoint is unreachable or answers wrongly, or a review file is wrong."""

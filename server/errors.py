@@ -66,6 +66,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def load_refused(_: Request, exc: LoadRefused) -> PlainTextResponse:
         return _text(403, f"Refused: {exc} (KG_LOAD_ALLOWLIST).")
 
+    @app.exception_handler(NotImplementedError)
+    async def not_implemented(_: Request, exc: NotImplementedError) -> PlainTextResponse:
+        return _text(501, f"Not supported by this endpoint: {exc}")
+
     @app.exception_handler(QueryNotFound)
     async def query_not_found(_: Request, exc: QueryNotFound) -> PlainTextResponse:
         return _text(404, str(exc))

@@ -8,6 +8,10 @@ from pathlib import Path
 
 from kg.iris import DEFAULT_BASE_IRI
 
+#: The public Wikidata Query Service: the one SERVICE endpoint allowed unless a deployment says otherwise
+#: (the same as ``kg.link.WIKIDATA_SPARQL``, repeated so that the server does not import the linker).
+WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -25,6 +29,9 @@ class Settings:
         write_token: the bearer token that writes need; None (the default) makes the server read-only.
             Read from ``KG_WRITE_TOKEN`` or from the file named by ``KG_WRITE_TOKEN_FILE``; never logged.
         load_allowlist: documents that SPARQL ``LOAD`` may fetch (none by default).
+        service_allowlist: the only endpoints a query may call with ``SERVICE`` (exact IRIs, from the
+            comma-separated ``KG_SERVICE_ALLOWLIST``); anything else, loopback and private addresses included,
+            is refused with 400 (server/federation.py).
     """
 
     store_path: Path = Path("build/store")
@@ -34,6 +41,7 @@ class Settings:
     max_query_length: int = 100_000
     query_timeout: float = 30.0
     query_workers: int = 2
+    service_allowlist: tuple[str, ...] = (WIKIDATA_SPARQL,)
     write_token: str | None = field(default=None, repr=False)
     load_allowlist: tuple[str, ...] = ()
 
@@ -57,5 +65,8 @@ class Settings:
             env["write_token"] = os.environ["KG_WRITE_TOKEN"]
         if os.environ.get("KG_LOAD_ALLOWLIST"):
             env["load_allowlist"] = tuple(u.strip() for u in os.environ["KG_LOAD_ALLOWLIST"].split(",") if u.strip())
+        if "KG_SERVICE_ALLOWLIST" in os.environ:  # comma-separated; empty allows no SERVICE at all
+            allowed = os.environ["KG_SERVICE_ALLOWLIST"].split(",")
+            env["service_allowlist"] = tuple(iri.strip() for iri in allowed if iri.strip())
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)  # type: ignore[arg-type]

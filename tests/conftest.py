@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,9 +55,11 @@ def live_server(built: BuildResult) -> Iterator[LiveServer]:
 def serve(build_dir: Path, env: dict[str, str] | None = None) -> Iterator[LiveServer]:
     """Run `kg serve` on ``build_dir`` until the generator is closed."""
     port = free_port()
+    # The server's log goes to a file: a pipe nobody reads fills up and blocks the server mid-request.
+    log = tempfile.NamedTemporaryFile(prefix="kg-serve-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "kg.cli", "serve", "--build-dir", str(build_dir), "--port", str(port)],
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, **(env or {})},
     )
@@ -65,8 +68,7 @@ def serve(build_dir: Path, env: dict[str, str] | None = None) -> Iterator[LiveSe
     try:
         while True:
             if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"kg serve exited with {process.returncode}:\n{output}")
+                pytest.fail(f"kg serve exited with {process.returncode}:\n{Path(log.name).read_text()}")
             try:
                 if httpx.get(url + "health", timeout=1).status_code == 200:
                     break
@@ -82,3 +84,5 @@ def serve(build_dir: Path, env: dict[str, str] | None = None) -> Iterator[LiveSe
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
+        Path(log.name).unlink(missing_ok=True)

@@ -1,10 +1,17 @@
-"""The W3C SPARQL 1.1 query test suite, run over HTTP against the real server.
+"""The W3C SPARQL 1.1 query and update test suites, run over HTTP against the real (writable) server.
 
 Every entry of every manifest reachable from ``sparql11/manifest-all.ttl`` becomes one test (protocol tests
-are in ``test_w3c_protocol.py``). Query-evaluation tests load ``qt:data`` into the default graph and each
-``qt:graphData`` into the named graph named by its ``file://`` IRI, POST the query file byte-for-byte as
-``application/sparql-query`` and compare the answer with ``mf:result`` (see ``conformance/results.py``).
-Syntax tests only check the status: anything but 400 for positive tests (the query parsed), 400 for negative ones.
+are in ``test_w3c_protocol.py``, Graph Store Protocol tests in ``test_w3c_graph_store.py``).
+
+* Query-evaluation tests load ``qt:data`` into the default graph and each ``qt:graphData`` into the named graph
+  named by its ``file://`` IRI, POST the query file byte-for-byte as ``application/sparql-query`` and compare the
+  answer with ``mf:result`` (see ``conformance/results.py``).
+* Update-evaluation tests load the action's ``ut:data`` into the default graph and each ``ut:graphData`` into the
+  named graph its ``rdfs:label`` names, POST the ``.ru`` file byte-for-byte to ``/update`` as
+  ``application/sparql-update`` with the bearer token, then compare the whole store with the result's
+  ``ut:data``/``ut:graphData``: the same non-empty graphs, each isomorphic to the expected one.
+* Syntax tests only check the status: anything but 400 for positive tests (the request parsed), 400 for negative
+  ones. Update requests (``.ru``) go to ``/update`` with the token, on an empty store.
 
 Whatever does not simply pass is listed in :data:`ALLOW_LIST` with its reason; ``docs/conformance.md``
 has the pass rates. Stale entries fail :func:`test_allow_list_has_no_stale_entries`.
@@ -26,9 +33,10 @@ import httpx
 import pyoxigraph as ox
 
 from kg.store import OxigraphStore
-from tests.conformance.manifest import load_tests
+from tests.conformance.manifest import StoreState, load_tests
 from tests.conformance.results import (
     compare_graphs,
+    compare_stores,
     compare_tables,
     order_keys,
     parse_csv,
@@ -36,17 +44,51 @@ from tests.conformance.results import (
     parse_rdf_result_set,
     parse_results,
 )
-from tests.conformance.server import running_server
+from tests.conformance.server import AUTHORIZATION, collect_garbage, running_server
 
 SKIP, XFAIL = "skip", "xfail"
 NS = "http://www.w3.org/2009/sparql/docs/tests/data-sparql11/"
 
-_UPDATE = "updates belong to the writes issue (read-only endpoint)"
 _NO_BASE_EVAL = (
     "the query names a graph relative to its own file (e.g. <ng-01.ttl>, the qt:graphData IRI); over HTTP a "
     "query has no document location, so relative IRIs resolve against the endpoint URL and name another graph"
 )
 _ENGINE = "pyoxigraph 0.5.13, the store engine (not server/ or kg/): "
+_DEFAULT = (
+    "kg/changes.py (overlay wiring): with union_default_graph=False the update runs over a plain rdflib Dataset, "
+    "and rdflib's engine (SPARQL_DEFAULT_GRAPH_UNION=True) takes that whole Dataset as the default graph: "
+)
+_DEFAULT_AS_QUADS = _DEFAULT + "ADD/COPY/MOVE DEFAULT TO … iterate it as quads (500 'too many values to unpack')"
+_ADD_COPY_MOVE_FROM_DEFAULT = (
+    "add/manifest#add01",
+    "add/manifest#add02",
+    "copy/manifest#copy01",
+    "copy/manifest#copy02",
+    "move/manifest#move01",
+    "move/manifest#move02",
+)
+_TO_DEFAULT = "COPY/MOVE … TO DEFAULT first clears it, which removes the triples of every graph"
+_NAMED_TOO = "its identifier is not the default graph's, so CLEAR/DROP NAMED empty the default graph too"
+_DELETED_EVERYWHERE = "a triple deleted from the default graph is deleted from every named graph too"
+_USING_NAMED = (
+    "rdflib semantics (kg/changes.py): with USING and no USING NAMED the WHERE clause must see no named graph; "
+    "rdflib keeps them all, so GRAPH <g2> still matches and too much is deleted"
+)
+_LOAD_SILENT = (
+    "kg/changes.py (protections): a LOAD outside the LOAD allowlist is refused with 403 even with SILENT, "
+    "which must turn the failure into success with no change"
+)
+_RDFLIB_PARSER = "rdflib's SPARQL Update parser (kg/changes.py) accepts "
+_BNODE_DELETE = _RDFLIB_PARSER + "blank nodes in DELETE DATA, DELETE WHERE and DELETE templates (200, not 400)"
+_DELETE_INSERT_BNODES = ("03", "03b", "05", "06", "07", "07b", "08", "09")
+_PROLOGUE_ONLY = (
+    "rdflib's prepareUpdate (kg/changes.py) fails on a valid request with a prologue only or nothing "
+    "('list' object has no attribute '_original_args'), reported as 400 malformed"
+)
+_SERVICE_400 = (
+    "server/federation.py (protections): a SERVICE endpoint outside the allowlist (here the relative <g>) is "
+    "refused with 400, the status of a malformed query, before the query is parsed"
+)
 
 #: Every test that is not expected to pass, with the reason: (SKIP or XFAIL, reason).
 #: Keys are test IRIs, or a suite directory ending in "/" for every test of that directory.
@@ -56,20 +98,48 @@ ALLOW_LIST: dict[str, tuple[str, str]] = {
     "entailment/": (SKIP, "entailment regimes (RDFS/OWL/RIF/D-entailment) are not supported: simple entailment only"),
     "service/": (SKIP, "SERVICE needs the remote endpoints the test describes (qt:serviceData); none exist here"),
     "service-description/": (SKIP, "prose-only tests (mf:name, no mf:action or mf:result): nothing to run"),
-    "graph-store-protocol/": (SKIP, "the GSP tests write (PUT/POST/DELETE): they belong to the writes issue"),
-    "add/": (SKIP, _UPDATE),
-    "basic-update/": (SKIP, _UPDATE),
-    "clear/": (SKIP, _UPDATE),
-    "copy/": (SKIP, _UPDATE),
-    "delete/": (SKIP, _UPDATE),
-    "delete-data/": (SKIP, _UPDATE),
-    "delete-insert/": (SKIP, _UPDATE),
-    "delete-where/": (SKIP, _UPDATE),
-    "drop/": (SKIP, _UPDATE),
-    "move/": (SKIP, _UPDATE),
-    "update-silent/": (SKIP, _UPDATE),
-    "syntax-update-1/": (SKIP, _UPDATE),
-    "syntax-update-2/": (SKIP, _UPDATE),
+    # --- Updates: kg/changes.py runs them with rdflib's engine over an overlay of the store (see the bug list in
+    # docs/conformance.md for the proposed fixes).
+    **{NS + name: (XFAIL, _DEFAULT_AS_QUADS) for name in _ADD_COPY_MOVE_FROM_DEFAULT},
+    NS + "add/manifest#add07": (XFAIL, _DEFAULT + "adding triples to it fails (500 'not enough values to unpack')"),
+    NS + "basic-update/manifest#insert-data-spo1": (
+        XFAIL,
+        _DEFAULT + "INSERT DATA of triples into it fails (500 'not enough values to unpack')",
+    ),
+    NS + "copy/manifest#copy06": (XFAIL, _DEFAULT + _TO_DEFAULT),
+    NS + "move/manifest#move06": (XFAIL, _DEFAULT + _TO_DEFAULT),
+    NS + "clear/manifest#dawg-clear-default-01": (XFAIL, _DEFAULT + "CLEAR DEFAULT removes the triples of every graph"),
+    NS + "clear/manifest#dawg-clear-named-01": (XFAIL, _DEFAULT + _NAMED_TOO),
+    NS + "drop/manifest#dawg-drop-named-01": (XFAIL, _DEFAULT + _NAMED_TOO),
+    NS + "drop/manifest#dawg-drop-default-01": (
+        XFAIL,
+        _DEFAULT + "DROP DEFAULT drops the graph named by the Dataset's own (blank node) identifier: nothing",
+    ),
+    NS + "delete-data/manifest#dawg-delete-data-05": (XFAIL, _DEFAULT + _DELETED_EVERYWHERE),
+    NS + "delete-where/manifest#dawg-delete-where-05": (XFAIL, _DEFAULT + _DELETED_EVERYWHERE),
+    NS + "delete/manifest#dawg-delete-using-02a": (XFAIL, _USING_NAMED),
+    NS + "delete/manifest#dawg-delete-using-06a": (XFAIL, _USING_NAMED),
+    NS + "update-silent/manifest#load-silent": (XFAIL, _LOAD_SILENT),
+    NS + "update-silent/manifest#load-into-silent": (XFAIL, _LOAD_SILENT),
+    # Update syntax: rdflib's parser is more lenient than the grammar, or fails on valid requests.
+    **{NS + f"delete-insert/manifest#dawg-delete-insert-{n}": (XFAIL, _BNODE_DELETE) for n in _DELETE_INSERT_BNODES},
+    **{NS + f"syntax-update-1/manifest#test_{n}": (XFAIL, _BNODE_DELETE) for n in (50, 51, 52)},
+    **{NS + f"syntax-update-1/manifest#test_{n}": (XFAIL, _PROLOGUE_ONLY) for n in (38, 39, 40)},
+    NS + "syntax-update-1/manifest#test_43": (
+        XFAIL,
+        _RDFLIB_PARSER + "a variable in DELETE DATA; kg/changes.py then cannot convert it (500, not 400)",
+    ),
+    NS + "syntax-update-1/manifest#test_44": (
+        XFAIL,
+        _RDFLIB_PARSER + "GRAPH ?g in INSERT DATA; pyoxigraph then refuses '?g' as an IRI (500, not 400)",
+    ),
+    NS + "syntax-update-1/manifest#test_54": (
+        XFAIL,
+        _RDFLIB_PARSER + "one blank node label in two INSERT DATA operations of a request; evaluating it then fails "
+        "(INSERT DATA into the default graph, above: 500, not 400)",
+    ),
+    # --- Query side: federation policy.
+    **{NS + f"syntax-fed/manifest#test_{n}": (XFAIL, _SERVICE_400) for n in (1, 2, 3)},
     # Relative graph names that only resolve against the query file's own location.
     NS + "bindings/manifest#graph": (XFAIL, _NO_BASE_EVAL),
     NS + "construct/manifest#constructwhere04": (XFAIL, _NO_BASE_EVAL),
@@ -119,7 +189,14 @@ ALLOW_LIST: dict[str, tuple[str, str]] = {
 }
 
 QUERY_TYPES = {"QueryEvaluationTest", "CSVResultFormatTest"}
-SYNTAX_TYPES = {"PositiveSyntaxTest11", "NegativeSyntaxTest11"}
+UPDATE_TYPES = {"UpdateEvaluationTest"}
+SYNTAX_TYPES = {
+    "PositiveSyntaxTest11",
+    "NegativeSyntaxTest11",
+    "PositiveUpdateSyntaxTest11",
+    "NegativeUpdateSyntaxTest11",
+}
+POSITIVE_SYNTAX = {"PositiveSyntaxTest11", "PositiveUpdateSyntaxTest11"}
 SPARQL_RESULTS = {
     ".srx": ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
     ".srj": ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
@@ -132,7 +209,7 @@ TESTS = load_tests()
 
 
 class ServerErrorWarning(UserWarning):
-    """A positive syntax test passed (no 400) but the server failed to evaluate the query (5xx)."""
+    """A positive syntax test passed (no 400) but the server failed to evaluate the request (5xx)."""
 
 
 def allowed(test: TestCase) -> tuple[str, str] | None:
@@ -162,7 +239,7 @@ def store() -> OxigraphStore:
 @pytest.fixture(scope="module")
 def client(store: OxigraphStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     with (
-        running_server(store, tmp_path_factory.mktemp("w3c-sparql")) as url,
+        running_server(store, tmp_path_factory.mktemp("w3c-sparql"), writable=True) as url,
         httpx.Client(base_url=url, timeout=60) as http,
     ):
         yield http
@@ -183,8 +260,32 @@ def _load(store: OxigraphStore, test: TestCase) -> None:
         )
 
 
+def _load_state(store: OxigraphStore, state: StoreState) -> None:
+    """Empty the store, then load an update test's ``ut:data`` and ``ut:graphData`` (each file is its own base)."""
+    raw = store.raw
+    raw.clear()
+    graphs: list[tuple[str, ox.DefaultGraph | ox.NamedNode]] = [(iri, ox.DefaultGraph()) for iri in state.data]
+    graphs += [(file, ox.NamedNode(name)) for name, file in state.graph_data]
+    for iri, graph in graphs:
+        path = file_path(iri)
+        raw.load(path=path, format=ox.RdfFormat.from_extension(path.suffix[1:]), base_iri=iri, to_graph=graph)
+
+
+def _expected_quads(state: StoreState) -> list[ox.Quad]:
+    scratch = ox.Store()
+    _load_state(OxigraphStore(scratch), state)
+    return list(scratch)
+
+
 def _post(client: httpx.Client, query: bytes, accept: str) -> httpx.Response:
     return client.post("/sparql", content=query, headers={"Content-Type": "application/sparql-query", "Accept": accept})
+
+
+def _post_update(client: httpx.Client, update: bytes) -> httpx.Response:
+    headers = {"Content-Type": "application/sparql-update", "Accept": "application/json", **AUTHORIZATION}
+    response = client.post("/update", content=update, headers=headers)
+    collect_garbage()
+    return response
 
 
 def _evaluate(test: TestCase, store: OxigraphStore, client: httpx.Client) -> None:
@@ -218,29 +319,44 @@ def _evaluate(test: TestCase, store: OxigraphStore, client: httpx.Client) -> Non
     assert problem is None, f"{test.id} ({test.name}): {problem}"
 
 
+def _update(test: TestCase, store: OxigraphStore, client: httpx.Client) -> None:
+    assert test.query is not None and test.before is not None and test.after is not None, f"{test.id}: no ut:request"
+    _load_state(store, test.before)
+    response = _post_update(client, file_path(test.query).read_bytes())
+    assert response.status_code in (200, 204), f"HTTP {response.status_code}: {response.text}"
+    problem = compare_stores(_expected_quads(test.after), list(store.raw))
+    assert problem is None, f"{test.id} ({test.name}): {problem}"
+
+
 def _syntax(test: TestCase, store: OxigraphStore, client: httpx.Client) -> None:
     assert test.query is not None, f"{test.id}: no mf:action"
     store.raw.clear()
-    query = file_path(test.query).read_bytes()
-    response = _post(client, query, "application/sparql-results+json, application/n-triples;q=0.9")
-    if test.type == "PositiveSyntaxTest11":
-        # Parsing is what is tested: anything but 400 means the query was accepted (evaluation may still fail).
-        assert response.status_code != 400, f"valid query refused with HTTP 400: {response.text}"
+    request = file_path(test.query).read_bytes()
+    if test.is_update:
+        response = _post_update(client, request)
+    else:
+        response = _post(client, request, "application/sparql-results+json, application/n-triples;q=0.9")
+    if test.type in POSITIVE_SYNTAX:
+        # Parsing is what is tested: anything but 400 means the request was accepted. Evaluation may still fail,
+        # and a valid update may be refused by the SHACL gate (422) or the protections (403, e.g. LOAD).
+        assert response.status_code != 400, f"valid request refused with HTTP 400: {response.text}"
         if response.status_code >= 500:
             warnings.warn(
                 ServerErrorWarning(
-                    f"{test.id}: valid query parsed, but evaluating it gave HTTP {response.status_code}"
+                    f"{test.id}: valid request parsed, but evaluating it gave HTTP {response.status_code}"
                 ),
                 stacklevel=1,
             )
     else:
-        assert response.status_code == 400, f"invalid query got HTTP {response.status_code}, not 400"
+        assert response.status_code == 400, f"invalid request got HTTP {response.status_code}, not 400"
 
 
 @pytest.mark.parametrize("test", _params(TESTS))
 def test_w3c(test: TestCase, store: OxigraphStore, client: httpx.Client) -> None:
     if test.type in QUERY_TYPES:
         _evaluate(test, store, client)
+    elif test.type in UPDATE_TYPES:
+        _update(test, store, client)
     elif test.type in SYNTAX_TYPES:
         _syntax(test, store, client)
     else:
@@ -258,7 +374,14 @@ def test_suite_is_complete() -> None:
         f"{t.id}: {iri}"
         for t in TESTS
         if allowed(t) is None
-        for iri in (t.query, t.result, *t.data, *t.graph_data)
+        for iri in (
+            t.query,
+            t.result,
+            *t.data,
+            *t.graph_data,
+            *(t.before.files if t.before else ()),
+            *(t.after.files if t.after else ()),
+        )
         if iri is not None and not file_path(iri).is_file()
     ]
     assert missing == []

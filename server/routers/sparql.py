@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from kg.store import Dataset
 from server import conneg
 from server.errors import ProtocolError
+from server.federation import refuse_disallowed_service
 from server.results import Job
 from server.routers.meta import service_description
 
@@ -129,6 +130,34 @@ async def read_query_request(request: Request) -> QueryRequest | UpdateRequest |
     )
 
 
+MAX_NESTING = 200
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of brackets in a query (string literals included: a cheap, safe upper bound).
+
+    The engine's parser recurses on nesting and a deep enough query overflows its stack, so deep queries are
+    refused before parsing.
+
+    >>> nesting_depth("SELECT * WHERE { { ?s ?p (1 + (2)) } }")
+    4
+    """
+    depth = deepest = 0
+    for char in text:
+        if char in "({[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")}]":
+            depth = max(0, depth - 1)
+    return deepest
+
+
+def check_nesting(text: str) -> None:
+    """Raises ProtocolError(400) for a request nested deeper than :data:`MAX_NESTING`."""
+    if nesting_depth(text) > MAX_NESTING:
+        raise ProtocolError(400, f"The request is nested more than {MAX_NESTING} levels deep: refused.")
+
+
 def _time_limit(requested: str | None, limit: float) -> float:
     """The per-request ``timeout`` (seconds), capped by the server's limit."""
     if requested is None or requested == "":
@@ -157,6 +186,7 @@ def _matches(if_none_match: str | None, tag: str) -> bool:
 @router.api_route("/sparql", methods=["GET", "POST"], summary="SPARQL 1.1 Protocol query endpoint")
 async def sparql(request: Request) -> Response:
     parsed = await read_query_request(request)
+    refuse_disallowed_service(parsed, request.app.state.settings.service_allowlist)  # before any engine sees it
     if isinstance(parsed, UpdateRequest):
         from server.routers.writes import run_update
 

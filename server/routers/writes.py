@@ -62,8 +62,13 @@ def rejected_response(request: Request, err: Rejected) -> Response:
 
 async def run_update(request: Request, text: str) -> Response:
     """Authenticate, then evaluate an update through the gate (in a thread: validation takes CPU)."""
+    from server.routers.sparql import check_nesting
+
     writer = _writer(request)
     settings = request.app.state.settings
+    if len(text) > settings.max_query_length:
+        raise ProtocolError(413, f"Update too long: the limit is {settings.max_query_length} characters.")
+    check_nesting(text)
     base = str(request.url.replace(query="", fragment=""))
     try:
         result = await run_in_threadpool(writer.update, text, base, settings.load_allowlist)

@@ -46,6 +46,24 @@ def file_path(iri: str) -> Path:
 
 
 @dataclass(frozen=True)
+class StoreState:
+    """A whole store as an update test gives it: ``ut:data`` files in the default graph, ``ut:graphData`` files
+    each in the named graph its ``rdfs:label`` names.
+
+    Attributes:
+        data: ``ut:data`` file IRIs (their union is the default graph).
+        graph_data: ``(graph IRI, file IRI)`` pairs, one per ``ut:graphData``.
+    """
+
+    data: tuple[str, ...] = ()
+    graph_data: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return (*self.data, *(file for _, file in self.graph_data))
+
+
+@dataclass(frozen=True)
 class TestCase:
     """One manifest entry.
 
@@ -60,6 +78,8 @@ class TestCase:
         data: the ``qt:data`` file IRIs (loaded into the default graph).
         graph_data: the ``qt:graphData`` file IRIs (each loaded into the named graph with its own IRI).
         result: the ``mf:result`` file IRI, if any.
+        before: an update evaluation test's starting store (its ``mf:action``), else None.
+        after: an update evaluation test's expected store (its ``mf:result``), else None.
     """
 
     __test__ = False  # not a pytest test class, despite the name
@@ -74,6 +94,13 @@ class TestCase:
     data: tuple[str, ...] = ()
     graph_data: tuple[str, ...] = ()
     result: str | None = None
+    before: StoreState | None = None
+    after: StoreState | None = None
+
+    @property
+    def is_update(self) -> bool:
+        """True for tests whose request is a SPARQL Update (a ``.ru`` file), whatever their type."""
+        return self.query is not None and self.query.endswith(".ru")
 
     @property
     def id(self) -> str:
@@ -91,11 +118,14 @@ class Header:
 
 @dataclass(frozen=True)
 class HttpResponseSpec:
-    """What an ``ht:Response`` of a protocol test expects."""
+    """What an ``ht:Response`` of a protocol or Graph Store Protocol test expects."""
 
     statuses: tuple[str, ...]  # hts: local names, e.g. "StatusCode2xx", "OK"
     format: str | None = None  # "boolean", "tabular" or "RDF"
     boolean: bool | None = None
+    headers: tuple[Header, ...] = ()  # GSP: the expected response headers (only content-type occurs)
+    body: str | None = None  # GSP: a graph the response body must be isomorphic to (Turtle)
+    location: str | None = None  # GSP: the template variable (``$LOCATION$``) the Location header's value fills
 
 
 @dataclass(frozen=True)
@@ -111,7 +141,9 @@ class HttpRequestSpec:
 
 @dataclass(frozen=True)
 class ProtocolTestCase:
-    """One ``mf:ProtocolTest``: requests to send in order, and the named graphs to preload (§0.3)."""
+    """One ``mf:ProtocolTest`` or ``mf:GraphStoreProtocolTest``: requests to send in order, and the named graphs
+    to preload (protocol tests, §0.3 of PROTOCOL_TESTS.md).
+    """
 
     __test__ = False
 
@@ -120,11 +152,14 @@ class ProtocolTestCase:
     name: str
     requests: tuple[HttpRequestSpec, ...]
     graph_data: tuple[tuple[str, str], ...] = field(default=())  # (graph IRI, file IRI)
+    authority: str = ""  # ht:connectionAuthority, e.g. "www.example"
+    requires: tuple[str, ...] = ()  # mf:requires local names, e.g. "DirectGraphIdentification"
+    listed: bool = True  # False for a test its manifest defines but leaves out of mf:entries
 
     @property
     def is_update(self) -> bool:
-        """True when any request is a SPARQL Update (the read-only endpoint's later issue)."""
-        return self.local_name.startswith(("update_", "bad_update_"))
+        """True when the test sends a SPARQL Update (``update_*``, ``bad_update_*``, ``bad_multiple_updates``)."""
+        return self.local_name.startswith(("update_", "bad_update_")) or self.local_name == "bad_multiple_updates"
 
 
 def _local(node: Node | None) -> str:
@@ -177,6 +212,19 @@ def _iris(graph: Graph, subject: Node | None, predicate: URIRef) -> tuple[str, .
     return tuple(sorted(str(o) for o in graph.objects(subject, predicate)))
 
 
+def _state(graph: Graph, node: Node | None) -> StoreState:
+    """The ``ut:data`` / ``ut:graphData`` of an update test's action or result (empty store when absent)."""
+    if node is None:
+        return StoreState()
+    graph_data = []
+    for item in graph.objects(node, UT.graphData):
+        label, file = graph.value(item, RDFS.label), graph.value(item, UT.graph)
+        if label is None or file is None:
+            raise ValueError(f"ut:graphData without rdfs:label or ut:graph in {node}")
+        graph_data.append((str(label), str(file)))
+    return StoreState(_iris(graph, node, UT.data), tuple(sorted(graph_data)))
+
+
 def load_tests(root: Path | None = None) -> list[TestCase]:
     """Every entry of every manifest except protocol tests, in manifest order."""
     tests: list[TestCase] = []
@@ -185,8 +233,8 @@ def load_tests(root: Path | None = None) -> list[TestCase]:
         directory = path.parent.relative_to(SPARQL11_DIR).as_posix()
         for entry in entries:
             kind = _local(graph.value(entry, RDF.type))
-            if kind == "ProtocolTest":
-                continue
+            if kind in ("ProtocolTest", "GraphStoreProtocolTest"):
+                continue  # run by test_w3c_protocol.py and test_w3c_graph_store.py
             action = graph.value(entry, MF.action)
             query: str | None
             if isinstance(action, BNode):
@@ -196,6 +244,9 @@ def load_tests(root: Path | None = None) -> list[TestCase]:
             else:
                 query, data, graph_data = (str(action) if action is not None else None), (), ()
             result = graph.value(entry, MF.result)
+            before = after = None
+            if kind == "UpdateEvaluationTest":
+                before, after = _state(graph, action), _state(graph, result)
             tests.append(
                 TestCase(
                     iri=str(entry),
@@ -208,16 +259,21 @@ def load_tests(root: Path | None = None) -> list[TestCase]:
                     data=data,
                     graph_data=graph_data,
                     result=str(result) if isinstance(result, URIRef) else None,
+                    before=before,
+                    after=after,
                 )
             )
     return tests
 
 
-def _request(graph: Graph, node: Node) -> HttpRequestSpec:
-    headers = tuple(
-        Header(str(graph.value(h, HT.fieldName)), str(graph.value(h, HT.fieldValue)))
-        for h in _list(graph, graph.value(node, HT.headers))
+def _headers(graph: Graph, head: Node | None) -> tuple[Header, ...]:
+    return tuple(
+        Header(str(graph.value(h, HT.fieldName)), str(graph.value(h, HT.fieldValue))) for h in _list(graph, head)
     )
+
+
+def _request(graph: Graph, node: Node) -> HttpRequestSpec:
+    headers = _headers(graph, graph.value(node, HT.headers))
     body: bytes | None = None
     body_node = graph.value(node, HT.body)
     if body_node is not None:
@@ -227,10 +283,15 @@ def _request(graph: Graph, node: Node) -> HttpRequestSpec:
     resp = graph.value(node, HT.resp)
     expected_format = graph.value(resp, MF.expectedFormat)
     expected_boolean = graph.value(resp, MF.expectedBoolean)
+    expected_body = graph.value(graph.value(resp, HT.body), CNT.chars) if resp is not None else None
+    expected_location = graph.value(resp, MF.expectedLocation)
     response = HttpResponseSpec(
         statuses=tuple(sorted(_local(s) for s in graph.objects(resp, MF.expectedStatus))),
         format=str(expected_format) if expected_format is not None else None,
         boolean=expected_boolean.toPython() if isinstance(expected_boolean, Literal) else None,
+        headers=_headers(graph, graph.value(resp, HT.headers)),
+        body=str(expected_body) if expected_body is not None else None,
+        location=str(expected_location) if expected_location is not None else None,
     )
     return HttpRequestSpec(
         method=str(graph.value(node, HT.methodName)),
@@ -263,4 +324,31 @@ def load_protocol_tests(manifest: Path | None = None) -> list[ProtocolTestCase]:
                 graph_data=graph_data,
             )
         )
+    return tests
+
+
+GSP_MANIFEST = SPARQL11_DIR / "graph-store-protocol" / "manifest.ttl"
+
+
+def load_graph_store_tests(root: Path | None = None) -> list[ProtocolTestCase]:
+    """The ``mf:GraphStoreProtocolTest`` entries of ``graph-store-protocol/manifest.ttl`` and the manifests it
+    includes, in manifest order, then those a manifest defines but does not list (``listed=False``).
+    """
+    tests: list[ProtocolTestCase] = []
+    for path in manifests(root or GSP_MANIFEST):
+        graph, entries = _entries(path)
+        defined = sorted(set(graph.subjects(RDF.type, MF.GraphStoreProtocolTest)) - set(entries), key=str)
+        for entry in [*entries, *defined]:
+            action = graph.value(entry, MF.action)
+            tests.append(
+                ProtocolTestCase(
+                    iri=str(entry),
+                    local_name=_local(entry),
+                    name=str(graph.value(entry, MF.name) or ""),
+                    requests=tuple(_request(graph, r) for r in _list(graph, graph.value(action, HT.requests))),
+                    authority=str(graph.value(action, HT.connectionAuthority) or ""),
+                    requires=tuple(sorted(_local(r) for r in graph.objects(entry, MF.requires))),
+                    listed=entry in entries,
+                )
+            )
     return tests

@@ -347,3 +347,31 @@ def compare_graphs(expected: Graph, actual: Graph) -> str | None:
         f"graphs are not isomorphic.\nexpected ({len(expected)} triples):\n{expected.serialize(format='nt')}\n"
         f"got ({len(actual)} triples):\n{actual.serialize(format='nt')}"
     )
+
+
+def _graph_label(name: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> str:
+    return "the default graph" if isinstance(name, ox.DefaultGraph) else f"graph {name}"
+
+
+def compare_stores(expected: Iterable[ox.Quad], actual: Iterable[ox.Quad]) -> str | None:
+    """None when two stores hold the same graphs, each isomorphic to its counterpart, else an explanation.
+
+    Graphs are compared one by one (blank nodes are matched within a graph), by name: the default graph and every
+    named graph. A graph without triples counts as absent, since a test's expected data cannot tell an empty
+    named graph from a missing one.
+    """
+    by_graph: list[dict[ox.NamedNode | ox.BlankNode | ox.DefaultGraph, list[ox.Quad]]] = [{}, {}]
+    for quads, groups in zip((expected, actual), by_graph, strict=True):
+        for quad in quads:
+            groups.setdefault(quad.graph_name, []).append(quad)
+    expected_graphs, actual_graphs = by_graph
+    problems = []
+    for name in sorted(expected_graphs.keys() | actual_graphs.keys(), key=str):
+        if name not in actual_graphs:
+            problems.append(f"{_graph_label(name)} is missing ({len(expected_graphs[name])} triples expected)")
+        elif name not in expected_graphs:
+            graph = to_graph(actual_graphs[name])
+            problems.append(f"{_graph_label(name)} should be empty or absent, got:\n{graph.serialize(format='nt')}")
+        elif (problem := compare_graphs(to_graph(expected_graphs[name]), to_graph(actual_graphs[name]))) is not None:
+            problems.append(f"{_graph_label(name)}: {problem}")
+    return "\n".join(problems) or None

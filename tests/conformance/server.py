@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import socket
 import threading
 import time
@@ -15,6 +16,11 @@ from kg.store import OxigraphStore
 from server.app import create_app
 from server.settings import Settings
 
+#: The bearer token of the writable conformance servers (``Settings(write_token=...)``).
+WRITE_TOKEN = "w3c-conformance-token"
+#: The header every write request of the conformance runners carries (the manifests carry none).
+AUTHORIZATION = {"Authorization": f"Bearer {WRITE_TOKEN}"}
+
 
 class _ThreadedServer(uvicorn.Server):
     """A uvicorn server that leaves signal handling to pytest (it runs outside the main thread)."""
@@ -23,19 +29,51 @@ class _ThreadedServer(uvicorn.Server):
         pass
 
 
+def collect_garbage() -> None:
+    """Collect reference cycles now, at a harmless point: the runners call it after each write request.
+
+    The update engine (``kg/changes.py``) reads the store through generators over pyoxigraph iterators, which
+    may only be dropped by the thread that made them. A write that fails leaves such generators in a reference
+    cycle (its traceback); whichever thread collects it later gets ``RuntimeError: QuadIter is unsendable`` as an
+    "exception ignored" report. If that collection is triggered by an allocation inside pytest's own
+    ``ast.parse``, formatting the report (CPython 3.11 tracebacks call ``ast.parse`` for their ``^^^`` markers)
+    re-enters it, and the outer call fails with "AST constructor recursion depth mismatch": the pytest session
+    dies with an INTERNALERROR. Collecting here keeps that report a harmless warning. It is cheap because
+    :func:`running_server` freezes what existed at start-up (``gc.freeze``).
+    """
+    gc.collect()
+
+
 @contextmanager
-def running_server(store: OxigraphStore, tmp_dir: Path, startup_timeout: float = 30.0) -> Iterator[str]:
+def running_server(
+    store: OxigraphStore, tmp_dir: Path, startup_timeout: float = 30.0, *, writable: bool = False
+) -> Iterator[str]:
     """Serve ``create_app(settings, store)`` on 127.0.0.1 and yield its base URL (no trailing slash).
 
-    The app holds ``store`` itself, so whatever a test loads into ``store.raw`` is what HTTP queries see.
+    The app holds ``store`` itself, so whatever a test loads into ``store.raw`` is what HTTP queries see, and
+    what a write commits is in ``store.raw`` when the response arrives.
+
+    Args:
+        writable: give the server :data:`WRITE_TOKEN` (``Settings(write_token=...)``), so that ``/update``,
+            ``update=`` on ``/sparql`` and the Graph Store Protocol writes are accepted with :data:`AUTHORIZATION`.
+            The writer's background dump rewrite is turned off: the W3C data needs no dumps, and a thread
+            serialising the store after every write would race the harness that resets it.
     """
-    settings = Settings(store_path=tmp_dir / "store", dump_dir=tmp_dir / "dumps")
+    settings = Settings(
+        store_path=tmp_dir / "store", dump_dir=tmp_dir / "dumps", write_token=WRITE_TOKEN if writable else None
+    )
     app = create_app(settings, store)
+    if writable:
+        app.state.writer.dump_dir = None
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     host, port = sock.getsockname()
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    # uvicorn logs an unhandled exception again *after* the 500 has been sent, from the server thread, while the
+    # test thread goes on; on CPython 3.11 formatting a traceback calls ast.parse, whose state is per interpreter
+    # (see collect_garbage). The app logs the traceback itself (logger "kg.server", in pytest's captured log)
+    # before it answers, so uvicorn's late copy is silenced.
+    config = uvicorn.Config(app, log_level="critical", access_log=False, lifespan="on")
     server = _ThreadedServer(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="w3c-uvicorn")
     thread.start()
@@ -47,8 +85,13 @@ def running_server(store: OxigraphStore, tmp_dir: Path, startup_timeout: float =
             if time.monotonic() > deadline:
                 raise RuntimeError(f"uvicorn did not start within {startup_timeout} s")
             time.sleep(0.01)
+        # What exists now (the app, its shapes and ontology, rdflib, pyshacl) lives as long as the server: keep it
+        # out of the collections of collect_garbage(), which then only scan what the requests left behind.
+        gc.collect()
+        gc.freeze()
         yield f"http://{host}:{port}"
     finally:
+        gc.unfreeze()
         server.should_exit = True
         thread.join(timeout=startup_timeout)
         sock.close()
