@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
-import rdflib.plugins.sparql
+import rdflib.plugins.sparql as rdflib_sparql
 from rdflib import BNode, Dataset, Literal, URIRef, Variable
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, Graph
-from rdflib.plugins.sparql import prepareUpdate
+from rdflib.plugins.sparql.algebra import translateUpdate
+from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.store import Store
 from rdflib.term import Node
 
@@ -88,6 +89,13 @@ def _graph_to_ox(context: Graph | Node | None) -> ox.NamedNode | ox.BlankNode | 
 # --- the overlay ----------------------------------------------------------------------------------
 
 
+# rdflib's update engine: with SPARQL_DEFAULT_GRAPH_UNION it treats the whole Dataset as the default graph (so
+# `+= triples`, CLEAR DEFAULT, ADD/COPY/MOVE DEFAULT act on quads of every graph), and with SPARQL_LOAD_GRAPHS it
+# fetches the IRI of every USING / USING NAMED / FROM from the web or the file system.
+rdflib_sparql.SPARQL_DEFAULT_GRAPH_UNION = False
+rdflib_sparql.SPARQL_LOAD_GRAPHS = False
+
+
 class OverlayStore(Store):
     """An rdflib store reading a pyoxigraph store plus a :class:`Diff`, writing only to the diff."""
 
@@ -96,9 +104,10 @@ class OverlayStore(Store):
     formula_aware = False
     transaction_aware = False
 
-    def __init__(self, base: ox.Store) -> None:
+    def __init__(self, base: ox.Store, union_default_graph: bool = False) -> None:
         super().__init__()
         self.base = base
+        self.union_default_graph = union_default_graph
         self.diff = Diff()
         self._new_graphs: set[ox.NamedNode | ox.BlankNode] = set()
         self._dropped_graphs: set[ox.NamedNode | ox.BlankNode] = set()
@@ -107,7 +116,7 @@ class OverlayStore(Store):
         s, p, o = (to_ox(t) if t is not None else None for t in pattern)
         if isinstance(o, ox.Literal) or o is None or isinstance(o, ox.NamedNode | ox.BlankNode):
             pass
-        for quad in self.base.quads_for_pattern(s, p, o, graph):
+        for quad in list(self.base.quads_for_pattern(s, p, o, graph)):  # list: QuadIter must not outlive the thread
             if quad not in self.diff.removed:
                 yield quad
         for quad in list(self.diff.added):
@@ -121,6 +130,15 @@ class OverlayStore(Store):
 
     def triples(self, triple_pattern: Any, context: Any = None) -> Iterator[Any]:  # type: ignore[override]
         graph = _graph_to_ox(context)
+        if self.union_default_graph and isinstance(graph, ox.DefaultGraph):
+            # Reads of the default graph see the union of all graphs, as the store's queries do; writes stay put.
+            seen = set()
+            for quad in self._quads(triple_pattern, None):
+                if quad.triple not in seen:
+                    seen.add(quad.triple)
+                    triple = (to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object))
+                    yield triple, iter([self._context(ox.DefaultGraph())])
+            return
         for quad in self._quads(triple_pattern, graph):
             triple = (to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object))
             yield triple, iter([self._context(quad.graph_name)])
@@ -184,35 +202,6 @@ class OverlayStore(Store):
         return iter(())
 
 
-class _UnionDataset(Dataset):
-    """A dataset whose queries see the union of its graphs while writes without GRAPH go to the default graph.
-
-    That is the endpoint's own semantics; rdflib's ``Dataset(default_union=True)`` hands its update engine the
-    dataset itself as "the default graph", whose ``+=``/``-=`` expect quads, so triples are routed here.
-    """
-
-    def __iadd__(self, other: Iterable[Any]) -> _UnionDataset:  # type: ignore[override]
-        for item in other:
-            if len(item) == 3:
-                self.default_context.add(item)
-            else:
-                self.get_context(item[3]).add(item[:3])
-        return self
-
-    def __isub__(self, other: Iterable[Any]) -> _UnionDataset:  # type: ignore[override]
-        for item in other:
-            if len(item) == 3:
-                self.default_context.remove(item)
-            else:
-                self.get_context(item[3]).remove(item[:3])
-        return self
-
-
-# rdflib's engine would fetch every `USING <iri>` from the web or the local disk (server-side request forgery,
-# file disclosure): graphs named in an update are read from the store only.
-rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
-
-
 class LoadRefused(PermissionError):
     """A ``LOAD`` of a document this server is not allowed to fetch."""
 
@@ -230,9 +219,13 @@ def update_diff(
         SyntaxError: the update is malformed.
     """
     try:
-        prepared = prepareUpdate(update, base=base_iri)
+        prepared = translateUpdate(parseUpdate(update), base_iri)
     except Exception as err:  # pyparsing and rdflib raise several types for a malformed request
         raise SyntaxError(f"malformed SPARQL Update: {err}") from err
+    if isinstance(prepared, list):
+        return Diff()  # rdflib's "Update" for a request with a prologue only (a valid, empty request)
+    check_update_syntax(prepared.algebra)
+    operations = []
     for operation in prepared.algebra:
         if operation.name == "DeleteWhere" and any(isinstance(g, Variable) for g in operation.quads or {}):
             # rdflib's engine reads the variable as a relative IRI and would silently delete nothing.
@@ -242,9 +235,62 @@ def update_diff(
             )
         # LOAD would make this server fetch any URL (server-side request forgery): only listed sources.
         if operation.name == "Load" and str(operation.iri) not in load_allowlist:
+            if operation.silent:
+                continue  # LOAD SILENT: a refused source is a failure that SILENT turns into a no-op
             raise LoadRefused(f"LOAD <{operation.iri}> is refused: it is not in the LOAD allowlist")
-    overlay = OverlayStore(store)
-    # WHERE clauses read the default graph as the queries do: the union of all graphs, or the real default graph.
-    dataset = _UnionDataset(store=overlay, default_union=True) if union_default_graph else Dataset(store=overlay)
-    dataset.update(prepared)
-    return overlay.diff
+        if operation.name == "Create":
+            if not operation.silent and store.contains_named_graph(to_ox(operation.graphiri)):
+                raise SyntaxError(f"CREATE GRAPH <{operation.graphiri}>: the graph already exists")  # or a 409
+            continue  # graphs exist by their triples here: creating an empty one changes nothing
+        operations.append(operation)
+    prepared.algebra = operations
+    overlay = OverlayStore(store, union_default_graph)
+    Dataset(store=overlay).update(prepared)
+    return _fresh_blank_nodes(overlay.diff, store)
+
+
+def _fresh_blank_nodes(diff: Diff, store: ox.Store) -> Diff:
+    """Give blank nodes that a request introduces fresh identities (SPARQL Update §3.1.1).
+
+    Labels in a request are scoped to it: ``_:b1`` in two requests must be two nodes. A blank node already in
+    the store (bound by a WHERE clause) keeps its identity.
+    """
+    fresh: dict[ox.BlankNode, ox.BlankNode] = {}
+
+    def rename(term: Any) -> Any:
+        if not isinstance(term, ox.BlankNode):
+            return term
+        if term not in fresh:
+            known = any(True for _ in store.quads_for_pattern(term, None, None)) or any(
+                True for _ in store.quads_for_pattern(None, None, term)
+            )
+            fresh[term] = term if known else ox.BlankNode()
+        return fresh[term]
+
+    added = {ox.Quad(rename(q.subject), q.predicate, rename(q.object), rename(q.graph_name)) for q in diff.added}
+    return Diff(removed=diff.removed, added=added)
+
+
+def check_update_syntax(operations: list[Any]) -> None:
+    """What rdflib's parser lets through but SPARQL 1.1 Update §19.6 forbids.
+
+    Raises:
+        SyntaxError: a variable in INSERT DATA / DELETE DATA, a blank node in a DELETE, or a blank node label
+            used by two INSERT DATA operations of the request.
+    """
+    labels: set[BNode] = set()
+    for op in operations:
+        triples = list(op.triples or []) if op.name in ("InsertData", "DeleteData", "DeleteWhere") else []
+        quads = dict(op.quads or {}) if op.name in ("InsertData", "DeleteData", "DeleteWhere") else {}
+        if op.name == "Modify" and op.delete:
+            triples, quads = list(op.delete.triples or []), dict(op.delete.quads or {})
+        terms = [t for triple in [*triples, *(x for q in quads.values() for x in q)] for t in triple]
+        if op.name in ("InsertData", "DeleteData") and any(isinstance(t, Variable) for t in [*terms, *quads]):
+            raise SyntaxError(f"{op.name}: variables are not allowed in data")
+        if op.name != "InsertData" and any(isinstance(t, BNode) for t in terms):
+            raise SyntaxError("blank nodes are not allowed in DELETE DATA, DELETE WHERE or a DELETE template")
+        if op.name == "InsertData":
+            mine = {t for t in terms if isinstance(t, BNode)}
+            if mine & labels:
+                raise SyntaxError("a blank node label is used in two INSERT DATA operations of one request")
+            labels |= mine

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
+
+from kg.build import BuildResult
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
@@ -57,3 +60,35 @@ def test_entity_page_escapes_data_and_renders(browser: Browser, server_url: str)
     assert page.locator("h1").inner_text() == "Nakatani Gen"
     assert page.locator("table.statements tr").count() > 3
     page.close()
+
+
+def test_a_script_in_the_data_is_shown_not_run(browser: Browser, built: BuildResult, tmp_path: Path) -> None:
+    """HTML pages escape all data: a literal holding a <script> element appears as text."""
+    import shutil
+
+    import httpx
+
+    from tests.conftest import serve
+
+    shutil.copytree(built.store_path, tmp_path / "store")
+    shutil.copytree(built.dump_dir, tmp_path / "dumps")
+    server = serve(tmp_path, {"KG_WRITE_TOKEN": "t"})
+    url = next(server).url
+    try:
+        hostile = "<script>window.pwned = true</script><img src=x onerror='window.pwned = true'>"
+        update = (
+            "INSERT DATA { GRAPH <https://w3id.org/akg/graph/diplomat-2025-06-strategic-autonomy> { "
+            "<https://w3id.org/akg/id/person/nakatani-gen> <http://www.w3.org/2004/02/skos/core#altLabel> "
+            f'"{hostile}"@en '
+            "} }"
+        )
+        r = httpx.post(url + "update", data={"update": update}, headers={"Authorization": "Bearer t"})
+        assert r.status_code == 200, r.text
+        page = browser.new_page()
+        page.goto(url + "id/person/nakatani-gen")
+        page.wait_for_load_state("load")
+        assert page.evaluate("window.pwned === undefined")
+        assert hostile in page.locator("table.properties").inner_text()
+        page.close()
+    finally:
+        server.close()

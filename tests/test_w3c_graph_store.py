@@ -58,12 +58,6 @@ _MULTIPART = (
 ALLOW_LIST: dict[str, tuple[str, str]] = {
     GSP + "post_get_post_get_direct": (XFAIL, _MULTIPART),
     GSP + "post_get_post_get_indirect": (XFAIL, _MULTIPART),
-    GSP + "post_get_new_graph": (
-        XFAIL,
-        "server/routers/writes.py: POST /store answers 201 with Location = the URL of an indirect request "
-        "(/store?graph=…), not the new graph's IRI; the test GETs /store?graph=$LOCATION$, which then names "
-        "another graph (404)",
-    ),
 }
 
 #: hts: status classes and codes used by the manifests -> the statuses they accept.

@@ -54,36 +54,9 @@ _NO_BASE_EVAL = (
     "query has no document location, so relative IRIs resolve against the endpoint URL and name another graph"
 )
 _ENGINE = "pyoxigraph 0.5.13, the store engine (not server/ or kg/): "
-_DEFAULT = (
-    "kg/changes.py (overlay wiring): with union_default_graph=False the update runs over a plain rdflib Dataset, "
-    "and rdflib's engine (SPARQL_DEFAULT_GRAPH_UNION=True) takes that whole Dataset as the default graph: "
-)
-_DEFAULT_AS_QUADS = _DEFAULT + "ADD/COPY/MOVE DEFAULT TO … iterate it as quads (500 'too many values to unpack')"
-_ADD_COPY_MOVE_FROM_DEFAULT = (
-    "add/manifest#add01",
-    "add/manifest#add02",
-    "copy/manifest#copy01",
-    "copy/manifest#copy02",
-    "move/manifest#move01",
-    "move/manifest#move02",
-)
-_TO_DEFAULT = "COPY/MOVE … TO DEFAULT first clears it, which removes the triples of every graph"
-_NAMED_TOO = "its identifier is not the default graph's, so CLEAR/DROP NAMED empty the default graph too"
-_DELETED_EVERYWHERE = "a triple deleted from the default graph is deleted from every named graph too"
 _USING_NAMED = (
     "rdflib semantics (kg/changes.py): with USING and no USING NAMED the WHERE clause must see no named graph; "
     "rdflib keeps them all, so GRAPH <g2> still matches and too much is deleted"
-)
-_LOAD_SILENT = (
-    "kg/changes.py (protections): a LOAD outside the LOAD allowlist is refused with 403 even with SILENT, "
-    "which must turn the failure into success with no change"
-)
-_RDFLIB_PARSER = "rdflib's SPARQL Update parser (kg/changes.py) accepts "
-_BNODE_DELETE = _RDFLIB_PARSER + "blank nodes in DELETE DATA, DELETE WHERE and DELETE templates (200, not 400)"
-_DELETE_INSERT_BNODES = ("03", "03b", "05", "06", "07", "07b", "08", "09")
-_PROLOGUE_ONLY = (
-    "rdflib's prepareUpdate (kg/changes.py) fails on a valid request with a prologue only or nothing "
-    "('list' object has no attribute '_original_args'), reported as 400 malformed"
 )
 _SERVICE_400 = (
     "server/federation.py (protections): a SERVICE endpoint outside the allowlist (here the relative <g>) is "
@@ -100,44 +73,8 @@ ALLOW_LIST: dict[str, tuple[str, str]] = {
     "service-description/": (SKIP, "prose-only tests (mf:name, no mf:action or mf:result): nothing to run"),
     # --- Updates: kg/changes.py runs them with rdflib's engine over an overlay of the store (see the bug list in
     # docs/conformance.md for the proposed fixes).
-    **{NS + name: (XFAIL, _DEFAULT_AS_QUADS) for name in _ADD_COPY_MOVE_FROM_DEFAULT},
-    NS + "add/manifest#add07": (XFAIL, _DEFAULT + "adding triples to it fails (500 'not enough values to unpack')"),
-    NS + "basic-update/manifest#insert-data-spo1": (
-        XFAIL,
-        _DEFAULT + "INSERT DATA of triples into it fails (500 'not enough values to unpack')",
-    ),
-    NS + "copy/manifest#copy06": (XFAIL, _DEFAULT + _TO_DEFAULT),
-    NS + "move/manifest#move06": (XFAIL, _DEFAULT + _TO_DEFAULT),
-    NS + "clear/manifest#dawg-clear-default-01": (XFAIL, _DEFAULT + "CLEAR DEFAULT removes the triples of every graph"),
-    NS + "clear/manifest#dawg-clear-named-01": (XFAIL, _DEFAULT + _NAMED_TOO),
-    NS + "drop/manifest#dawg-drop-named-01": (XFAIL, _DEFAULT + _NAMED_TOO),
-    NS + "drop/manifest#dawg-drop-default-01": (
-        XFAIL,
-        _DEFAULT + "DROP DEFAULT drops the graph named by the Dataset's own (blank node) identifier: nothing",
-    ),
-    NS + "delete-data/manifest#dawg-delete-data-05": (XFAIL, _DEFAULT + _DELETED_EVERYWHERE),
-    NS + "delete-where/manifest#dawg-delete-where-05": (XFAIL, _DEFAULT + _DELETED_EVERYWHERE),
     NS + "delete/manifest#dawg-delete-using-02a": (XFAIL, _USING_NAMED),
     NS + "delete/manifest#dawg-delete-using-06a": (XFAIL, _USING_NAMED),
-    NS + "update-silent/manifest#load-silent": (XFAIL, _LOAD_SILENT),
-    NS + "update-silent/manifest#load-into-silent": (XFAIL, _LOAD_SILENT),
-    # Update syntax: rdflib's parser is more lenient than the grammar, or fails on valid requests.
-    **{NS + f"delete-insert/manifest#dawg-delete-insert-{n}": (XFAIL, _BNODE_DELETE) for n in _DELETE_INSERT_BNODES},
-    **{NS + f"syntax-update-1/manifest#test_{n}": (XFAIL, _BNODE_DELETE) for n in (50, 51, 52)},
-    **{NS + f"syntax-update-1/manifest#test_{n}": (XFAIL, _PROLOGUE_ONLY) for n in (38, 39, 40)},
-    NS + "syntax-update-1/manifest#test_43": (
-        XFAIL,
-        _RDFLIB_PARSER + "a variable in DELETE DATA; kg/changes.py then cannot convert it (500, not 400)",
-    ),
-    NS + "syntax-update-1/manifest#test_44": (
-        XFAIL,
-        _RDFLIB_PARSER + "GRAPH ?g in INSERT DATA; pyoxigraph then refuses '?g' as an IRI (500, not 400)",
-    ),
-    NS + "syntax-update-1/manifest#test_54": (
-        XFAIL,
-        _RDFLIB_PARSER + "one blank node label in two INSERT DATA operations of a request; evaluating it then fails "
-        "(INSERT DATA into the default graph, above: 500, not 400)",
-    ),
     # --- Query side: federation policy.
     **{NS + f"syntax-fed/manifest#test_{n}": (XFAIL, _SERVICE_400) for n in (1, 2, 3)},
     # Relative graph names that only resolve against the query file's own location.

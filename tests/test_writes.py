@@ -119,6 +119,16 @@ def test_protected_data_and_load_are_refused_with_403(writable: LiveServer, upda
     assert count(writable.url) == before
 
 
+def test_blank_node_labels_are_scoped_to_their_request(writable: LiveServer) -> None:
+    graph = "http://example.org/bnodes"
+    for value in ("one", "two"):
+        update = f'INSERT DATA {{ GRAPH <{graph}> {{ _:b1 <http://example.org/p> "{value}" }} }}'
+        assert httpx.post(writable.url + "update", data={"update": update}, headers=AUTH).status_code == 200
+    query = f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    n = httpx.get(writable.url + "sparql", params={"query": query}).json()["results"]["bindings"][0]["n"]["value"]
+    assert n == "2", "two requests, two blank nodes"
+
+
 def test_malformed_update_is_400(writable: LiveServer) -> None:
     r = httpx.post(writable.url + "update", data={"update": "INSERT DATA { <a> "}, headers=AUTH)
     assert r.status_code == 400
@@ -152,7 +162,10 @@ def test_post_to_the_store_creates_a_graph_and_says_where(writable: LiveServer) 
         headers={**AUTH, "Content-Type": "text/turtle"},
     )
     assert r.status_code == 201, r.text
-    assert httpx.get(r.headers["location"]).status_code == 200
+    location = r.headers["location"]
+    assert location.startswith("https://w3id.org/akg/graph/"), "the Location is the new graph's IRI"
+    assert httpx.get(writable.url + "store?graph=" + quote(location, safe="")).status_code == 200
+    assert httpx.get(writable.url + location.removeprefix("https://w3id.org/akg/")).status_code == 200
 
 
 @pytest.mark.parametrize(

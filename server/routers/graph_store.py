@@ -21,7 +21,10 @@ def graph_response(request: Request, graph: str | None) -> Response:
     store = request.app.state.store
     offer = negotiate_rdf(request)
     if graph is None:
-        triples = sorted({q.triple for q in store.quads()}, key=str)
+        # The default graph as the query service sees it: the union of all graphs, or the real default graph.
+        union = getattr(store, "union_default_graph", True)
+        quads = store.quads() if union else store.raw.quads_for_pattern(None, None, None, ox.DefaultGraph())
+        triples = sorted({q.triple for q in quads}, key=str)
     else:
         if graph not in store.graphs():
             raise ProtocolError(404, f"No graph <{graph}> in this store; GET /store?default for the default graph.")

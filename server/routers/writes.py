@@ -171,7 +171,7 @@ async def post_graph(request: Request) -> Response:
     location = None
     if graph is None:  # POST to the store itself creates a new graph (GSP §5.5)
         graph = ox.NamedNode(f"{request.app.state.settings.base_iri}graph/{uuid.uuid4().hex}")
-        location = str(request.url.replace(query="graph=" + graph.value.replace(":", "%3A").replace("/", "%2F")))
+        location = graph.value  # the new graph's IRI (GSP §5.5); it dereferences under /graph/ on this server
     existed = _exists(writer, graph)
     payload = await _payload(request, graph)
     diff = Diff(added=set(payload) - set(_existing(writer, graph)))
