@@ -150,7 +150,9 @@ def serve_command(
     typer.echo(f"Serving the article knowledge graph at {url}")
     example = "query=SELECT * WHERE { ?s ?p ?o } LIMIT 3"
     typer.echo(f"Try: curl -H 'Accept: text/csv' --data-urlencode '{example}' {url}sparql")
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    # Keep idle connections open longer than clients wait between requests under load (uvicorn closes them
+    # after 5 s by default, and a client reusing one as it closes sees a reset).
+    uvicorn.run(application, host=host, port=port, log_level="info", timeout_keep_alive=75)
 
 
 def _gated_write(build_dir: Path, base: str, make_diff: Callable[[OxigraphStore], Diff]) -> None:

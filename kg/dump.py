@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import os
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -72,14 +73,21 @@ def render_dumps(store: GraphStore, minter: Minter) -> dict[str, bytes]:
 
 
 def write_dumps(store: GraphStore, minter: Minter, directory: Path) -> list[Path]:
-    """Write every dump into ``directory`` (created if needed), replacing older dumps there."""
+    """Write every dump into ``directory`` (created if needed), replacing older dumps there.
+
+    Each file is written beside its final name and renamed into place, so a reader (the server, while a write
+    rewrites the dumps) always sees a complete file, old or new. The checksum file goes last.
+    """
     directory.mkdir(parents=True, exist_ok=True)
-    for old in directory.iterdir():
-        if old.is_file():
-            old.unlink()
+    files = render_dumps(store, minter)
     written = []
-    for name, data in sorted(render_dumps(store, minter).items()):
+    for name in sorted(files, key=lambda n: n == CHECKSUMS):
         path = directory / name
-        path.write_bytes(data)
+        staged = directory / f".{name}.partial"
+        staged.write_bytes(files[name])
+        os.replace(staged, path)
         written.append(path)
-    return written
+    for old in directory.iterdir():
+        if old.is_file() and old.name not in files:
+            old.unlink(missing_ok=True)
+    return sorted(written)

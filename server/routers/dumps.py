@@ -5,11 +5,14 @@ Starlette's FileResponse gives ETag, Last-Modified, conditional GET and range re
 
 from __future__ import annotations
 
+import os
+import uuid
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
+from starlette.background import BackgroundTask
 
 from server.errors import ProtocolError
 
@@ -26,7 +29,7 @@ MEDIA_TYPES = {
 def _dump_files(directory: Path) -> dict[str, Path]:
     if not directory.is_dir():
         return {}
-    return {p.name: p for p in sorted(directory.iterdir()) if p.is_file()}
+    return {p.name: p for p in sorted(directory.iterdir()) if p.is_file() and not p.name.startswith(".")}
 
 
 @router.get("/dumps/", response_class=HTMLResponse, summary="List the downloadable dumps")
@@ -73,6 +76,21 @@ def get_dump(request: Request, name: str) -> Response:
         return Response(
             status_code=304, headers={"ETag": etag, "Last-Modified": formatdate(stat.st_mtime, usegmt=True)}
         )
-    response = FileResponse(path, media_type=media_type, filename=name, content_disposition_type="attachment")
+    # A write may replace the dump while it is being sent: serve a private hard link to this version's inode.
+    serving = directory / ".serving"
+    serving.mkdir(exist_ok=True)
+    pinned = serving / f"{uuid.uuid4().hex}-{name}"
+    try:
+        os.link(path, pinned)
+    except FileNotFoundError as err:
+        raise ProtocolError(503, "The dumps are being rewritten; try again shortly.", {"Retry-After": "1"}) from err
+    response = FileResponse(
+        pinned,
+        media_type=media_type,
+        filename=name,
+        content_disposition_type="attachment",
+        stat_result=pinned.stat(),
+        background=BackgroundTask(pinned.unlink, missing_ok=True),
+    )
     response.headers["ETag"] = etag  # the content's sha256: identical dumps have identical tags across builds
     return response
