@@ -104,3 +104,12 @@ def test_named_graph_iri_dereferences_to_its_triples(server_url: str) -> None:
     r = httpx.get(server_url + "graph/diplomat-2025-06-strategic-autonomy", headers={"Accept": "application/n-triples"})
     assert r.status_code == 200
     assert len(r.text.splitlines()) > 1500
+
+
+def test_entity_page_shows_its_wikidata_item_and_a_federated_example(server_url: str) -> None:
+    r = httpx.get(server_url + PATH, headers={"Accept": "text/html"})
+    assert 'href="http://www.wikidata.org/entity/Q5530859"' in r.text
+    assert "see on Wikidata" in r.text
+    assert "SERVICE &lt;https://query.wikidata.org/sparql&gt;" in r.text
+    unlinked = httpx.get(server_url + "id/person/satake-tomohiko", headers={"Accept": "text/html"})
+    assert "see on Wikidata" not in unlinked.text

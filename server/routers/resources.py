@@ -11,15 +11,29 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
-from rdflib.namespace import RDF, RDFS
+from rdflib.namespace import OWL, RDF, RDFS
 
-from kg.iris import KG, PREFIXES
+from kg.iris import KG, PREFIXES, WD
 from kg.queries import load
 from kg.store import GraphStore
 from server import conneg
 from server.errors import ProtocolError
 
 router = APIRouter()
+
+WIKIDATA_EXAMPLE = """PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX wdt: <http://www.wikidata.org/prop/direct/>
+PREFIX schema: <http://schema.org/>
+# What Wikidata says of <{entity}>: its description and statements (needs the Wikidata endpoint).
+SELECT ?property ?value WHERE {{
+  <{entity}> owl:sameAs <{item}> .
+  SERVICE <https://query.wikidata.org/sparql> {{
+    {{ <{item}> schema:description ?value . FILTER(LANG(?value) = "en") BIND(schema:description AS ?property) }}
+    UNION
+    {{ <{item}> ?property ?value . FILTER(STRSTARTS(STR(?property), STR(wdt:))) }}
+  }}
+}} LIMIT 100"""
 
 ENTITY_OFFERS = (conneg.RDF_OFFERS[0], conneg.HTML, *conneg.RDF_OFFERS[1:4])
 EXTENSIONS = {offer.extension: offer for offer in ENTITY_OFFERS}
@@ -111,6 +125,11 @@ def _entity_page(request: Request, store: GraphStore, iri: str) -> HTMLResponse:
         }
         for r in store.query(load("entity_statements").text, substitutions=bind)
     ]
+    same_as = [t.iri for t in outgoing.get(str(OWL.sameAs), []) if t.iri and t.iri.startswith(str(WD))]
+    wikidata = [
+        {"iri": qid, "id": qid.rsplit("/", 1)[-1], "query": WIKIDATA_EXAMPLE.format(entity=iri, item=qid)}
+        for qid in same_as
+    ]
     properties = [
         (Term(compact(p), local_href(p, base)), values)
         for p, values in sorted(outgoing.items(), key=lambda i: compact(i[0]))
@@ -125,6 +144,7 @@ def _entity_page(request: Request, store: GraphStore, iri: str) -> HTMLResponse:
             "properties": properties,
             "incoming": incoming,
             "statements": statements,
+            "wikidata": wikidata,
             "formats": [o for o in ENTITY_OFFERS if o.format is not None],
             "path": request.url.path,
         },
