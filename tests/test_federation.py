@@ -10,9 +10,6 @@ engine runs.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -23,7 +20,7 @@ from kg.link import WIKIDATA_SPARQL
 from kg.queries import load
 from server.federation import disallowed_service
 from server.settings import Settings
-from tests.conftest import free_port
+from tests.conftest import serve
 from tests.fixtures.wikidata.standin import running_standin
 
 JSON = "application/sparql-results+json"
@@ -39,36 +36,8 @@ def standin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def federating_url(built: BuildResult, standin_url: str) -> Iterator[str]:
     """`kg serve` on the real build, allowed (by configuration only) to federate with the stand-in."""
-    port = free_port()
-    env = {**os.environ, "KG_SERVICE_ALLOWLIST": standin_url}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kg.cli", "serve", "--build-dir", str(built.store_path.parent), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 30
-    try:
-        while True:
-            if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"kg serve exited with {process.returncode}:\n{output}")
-            try:
-                if httpx.get(url + "health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("kg serve did not answer /health within 30 s")
-            time.sleep(0.05)  # polling interval, not a wait for something to happen
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    for live in serve(built.store_path.parent, {"KG_SERVICE_ALLOWLIST": standin_url}):
+        yield live.url
 
 
 def post(server: str, query: str) -> httpx.Response:
