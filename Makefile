@@ -11,7 +11,9 @@ BUILD_INPUTS := $(wildcard kg/sources/*) $(wildcard kg/*.py) kg/annotation.schem
 
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: install build validate serve test lint docs browser clean
+BENCH_SIZES ?= 100k,1M
+
+.PHONY: install build validate serve test lint docs browser bench load clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -52,6 +54,15 @@ docs: $(STAMP)
 	mkdir -p docs/ontology
 	$(BIN)/pylode ontology/kg.ttl -o docs/ontology/index.html
 	@echo "ontology documentation: docs/ontology/index.html (also served at /ontology)"
+
+# The side-by-side benchmark (issue 8): installs its own peers (bench/setup.sh), writes bench/RESULTS.md.
+bench: $(STAMP)
+	bash bench/setup.sh
+	bench/.venv/bin/python bench/run.py --sizes $(BENCH_SIZES)
+
+# The bounded load test against a server started with a write token: make load URL=… TOKEN=…
+load: $(STAMP)
+	$(BIN)/python bench/load.py --url $(or $(URL),http://$(HOST):$(PORT)/) $(if $(TOKEN),--token $(TOKEN)) --clients 50 --seconds 60
 
 clean:
 	rm -rf $(BUILD) $(VENV) docs/ontology node_modules

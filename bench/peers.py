@@ -1,0 +1,497 @@
+"""Start and stop each system as a real server on loopback, load the corpus into it, and watch its memory.
+
+Every server listens on 127.0.0.1 on a port the OS found free; :class:`RssMonitor` samples the resident set of
+the server's whole process tree (our server's query workers included) and keeps the peak.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+BENCH_BIN = Path(sys.executable).parent
+VIRTUOSO_VSP = Path("/var/lib/virtuoso-opensource-7/vsp")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def project_python() -> Path:
+    """The interpreter that runs `kg serve`: the project's own venv when there is one (as `make serve`)."""
+    venv = ROOT / ".venv" / "bin" / "python"
+    return venv if venv.exists() else Path(sys.executable)
+
+
+class RssMonitor:
+    """Samples the summed RSS of a process and its descendants every ``interval`` seconds; keeps the peak."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.peak = 0
+        self.current = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name=f"rss-{pid}")
+
+    def sample(self) -> int:
+        try:
+            root = psutil.Process(self.pid)
+            procs = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0
+        total = 0
+        for proc in procs:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                total += proc.memory_info().rss
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.current = self.sample()
+            self.peak = max(self.peak, self.current)
+            self._stop.wait(self.interval)
+
+    def start(self) -> RssMonitor:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+
+
+class WindowMonitor(RssMonitor):
+    """An RSS monitor that also tracks the peak since the last :meth:`mark` (for one workload)."""
+
+    def __init__(self, pid: int, interval: float = 0.02) -> None:
+        super().__init__(pid, interval)
+        self.window_peak = 0
+        self.baseline = 0
+
+    def mark(self) -> None:
+        self.baseline = self.sample()
+        self.window_peak = self.baseline
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.current = self.sample()
+            self.peak = max(self.peak, self.current)
+            self.window_peak = max(self.window_peak, self.current)
+            self._stop.wait(self.interval)
+
+
+@dataclass
+class LoadStats:
+    """How long a system took to load the corpus, and how it did it."""
+
+    seconds: float
+    method: str
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+class ServerError(RuntimeError):
+    pass
+
+
+@dataclass
+class Peer:
+    """A server process; subclasses say how to load the corpus and how to start it."""
+
+    key: str
+    label: str
+    workdir: Path
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+    version: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def available(self) -> str | None:
+        """None if the system can run here, else why not."""
+        return None
+
+    def probe(self) -> tuple[str, str, dict[str, str], bytes]:
+        """A request that answers 200 once the server is ready."""
+        raise NotImplementedError
+
+    def _spawn(self, argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.workdir / f"{self.key}.log"
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            cwd=cwd or self.workdir,
+            start_new_session=True,  # its own process group: stopped as a whole, and only it
+        )
+
+    def wait_ready(self, timeout: float) -> float:
+        """Poll the probe until it answers 200; return the seconds waited."""
+        started = time.monotonic()
+        method, path, headers, body = self.probe()
+        while True:
+            if self.process is not None and self.process.poll() is not None:
+                raise ServerError(f"{self.label} exited with {self.process.returncode}; log: {self.log_tail()}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                conn.close()
+                if response.status == 200:
+                    return time.monotonic() - started
+            except OSError:
+                pass
+            if time.monotonic() - started > timeout:
+                raise ServerError(f"{self.label} did not answer within {timeout:.0f} s; log: {self.log_tail()}")
+            time.sleep(0.1)
+
+    def log_tail(self, lines: int = 15) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return "(no log)"
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def setup(self, corpus: Path, quads: int) -> LoadStats:
+        """Load the corpus and start serving it; returns the load time."""
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self.process = None
+
+    def restart(self) -> None:
+        """Restart a server whose query could not be stopped (same data, no reload timing)."""
+        raise NotImplementedError
+
+
+# --- our server -----------------------------------------------------------------------------------------------
+
+
+class KgServer(Peer):
+    """`kg serve --build-dir DIR --port P`: the project's FastAPI/uvicorn server and its query workers."""
+
+    def __init__(self, workdir: Path, build_dir: Path, env: dict[str, str] | None = None) -> None:
+        super().__init__("kg", "kg serve (ours)", workdir)
+        self.build_dir = build_dir
+        self.env = env or {}
+
+    def probe(self) -> tuple[str, str, dict[str, str], bytes]:
+        return "GET", "/health", {}, b""
+
+    def setup(self, corpus: Path, quads: int) -> LoadStats:
+        # The store and the dumps are built by the runner (kg.store.write_store, kg.dump.write_dumps), timed there.
+        self.start()
+        return LoadStats(0.0, "kg.store.write_store (timed by the runner)")
+
+    def start(self) -> None:
+        self.port = free_port()
+        argv = [str(project_python()), "-m", "kg.cli", "serve", "--build-dir", str(self.build_dir)]
+        self._spawn([*argv, "--host", "127.0.0.1", "--port", str(self.port)], env=self.env, cwd=ROOT)
+        self.wait_ready(120)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+# --- oxigraph serve ------------------------------------------------------------------------------------------
+
+
+class OxigraphServer(Peer):
+    """`oxigraph load` then `oxigraph serve-read-only --union-default-graph` (the same engine, in Rust)."""
+
+    def __init__(self, workdir: Path, timeout: float = 0) -> None:
+        super().__init__("oxigraph", "oxigraph serve", workdir)
+        self.timeout = timeout
+        self.binary = shutil.which("oxigraph", path=str(BENCH_BIN)) or shutil.which("oxigraph")
+        self.store = workdir / "store"
+
+    def available(self) -> str | None:
+        return None if self.binary else "the `oxigraph` CLI is not installed (bench/setup.sh installs it)"
+
+    def probe(self) -> tuple[str, str, dict[str, str], bytes]:
+        return "POST", "/query", {"Content-Type": "application/sparql-query"}, b"ASK { ?s ?p ?o }"
+
+    def setup(self, corpus: Path, quads: int) -> LoadStats:
+        assert self.binary
+        self.version = subprocess.run([self.binary, "--version"], capture_output=True, text=True).stdout.strip()
+        shutil.rmtree(self.store, ignore_errors=True)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        subprocess.run(
+            [self.binary, "load", "--location", str(self.store), "--file", str(corpus)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        seconds = time.perf_counter() - started
+        self.start()
+        return LoadStats(seconds, "oxigraph load --file corpus.nq")
+
+    def start(self) -> None:
+        assert self.binary
+        self.port = free_port()
+        argv = [self.binary, "serve-read-only", "--location", str(self.store), "--bind", f"127.0.0.1:{self.port}"]
+        if self.timeout:
+            argv += ["--timeout-s", str(int(self.timeout))]
+        self._spawn([*argv, "--union-default-graph"])
+        self.wait_ready(120)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+# --- rdflib-endpoint ----------------------------------------------------------------------------------------
+
+
+class RdflibServer(Peer):
+    """`rdflib-endpoint serve corpus.nq`: rdflib's in-memory Dataset (union default graph) behind FastAPI."""
+
+    def __init__(self, workdir: Path, load_timeout: float = 1800) -> None:
+        super().__init__("rdflib", "rdflib-endpoint", workdir)
+        self.binary = shutil.which("rdflib-endpoint", path=str(BENCH_BIN))
+        self.load_timeout = load_timeout
+        self.corpus: Path | None = None
+
+    def available(self) -> str | None:
+        return None if self.binary else "rdflib-endpoint is not installed (bench/setup.sh installs it)"
+
+    def probe(self) -> tuple[str, str, dict[str, str], bytes]:
+        return "POST", "/", {"Content-Type": "application/sparql-query"}, b"ASK { ?s ?p ?o }"
+
+    def setup(self, corpus: Path, quads: int) -> LoadStats:
+        self.corpus = corpus
+        started = time.perf_counter()
+        self.start()
+        return LoadStats(time.perf_counter() - started, "rdflib Dataset.parse at start-up (time to first answer)")
+
+    def start(self) -> None:
+        assert self.binary and self.corpus
+        self.port = free_port()
+        self._spawn([self.binary, "serve", str(self.corpus), "--host", "127.0.0.1", "--port", str(self.port)])
+        self.wait_ready(self.load_timeout)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+# --- Virtuoso ---------------------------------------------------------------------------------------------------
+
+VIRTUOSO_INI = """\
+; A private Virtuoso instance for the benchmark (bench/peers.py): loopback ports, its own directory.
+[Database]
+DatabaseFile       = {dir}/virtuoso.db
+ErrorLogFile       = {dir}/virtuoso.log
+LockFile           = {dir}/virtuoso.lck
+TransactionFile    = {dir}/virtuoso.trx
+xa_persistent_file = {dir}/virtuoso.pxa
+ErrorLogLevel      = 7
+FileExtend         = 200
+MaxCheckpointRemap = 2000
+Striping           = 0
+TempStorage        = TempDatabase
+
+[TempDatabase]
+DatabaseFile       = {dir}/virtuoso-temp.db
+TransactionFile    = {dir}/virtuoso-temp.trx
+MaxCheckpointRemap = 2000
+Striping           = 0
+
+[Parameters]
+ServerPort               = 127.0.0.1:{sql_port}
+LiteMode                 = 0
+DisableUnixSocket        = 1
+DisableTcpSocket         = 0
+MaxClientConnections     = 32
+CheckpointInterval       = 0
+O_DIRECT                 = 0
+CaseMode                 = 2
+MaxStaticCursorRows      = 5000
+CheckpointAuditTrail     = 0
+AllowOSCalls             = 0
+SchedulerInterval        = 10
+DirsAllowed              = ., {data_dir}
+ThreadCleanupInterval    = 0
+ThreadThreshold          = 10
+ResourcesCleanupInterval = 0
+FreeTextBatchSize        = 100000
+SingleCPU                = 0
+PrefixResultNames        = 0
+RdfFreeTextRulesSize     = 100
+IndexTreeMaps            = 64
+MaxMemPoolSize           = 200000000
+MaxQueryMem              = 2G
+VectorSize               = 1000
+MaxVectorSize            = 4000000
+AdjustVectorSize         = 0
+ThreadsPerQuery          = 2
+AsyncQueueMaxThreads     = 10
+; 8 KiB pages: {buffers} buffers, per Virtuoso's sizing table
+NumberOfBuffers          = {buffers}
+MaxDirtyBuffers          = {dirty}
+
+[HTTPServer]
+ServerPort                  = 127.0.0.1:{http_port}
+ServerRoot                  = {vsp}
+MaxClientConnections        = 32
+DavRoot                     = DAV
+EnabledDavVSP               = 0
+HTTPProxyEnabled            = 0
+TempASPXDir                 = 0
+ServerThreads               = 32
+MaxKeepAlives               = 32
+KeepAliveTimeout            = 10
+HTTPThreadSize              = 280000
+HttpPrintWarningsInOutput   = 0
+Charset                     = UTF-8
+EnabledGzipContent          = 0
+
+[Client]
+SQL_PREFETCH_ROWS  = 100
+SQL_PREFETCH_BYTES = 16000
+SQL_QUERY_TIMEOUT  = 0
+SQL_TXN_TIMEOUT    = 0
+
+[SPARQL]
+ResultSetMaxRows           = 100000000
+MaxConstructTriples        = 100000000
+MaxQueryCostEstimationTime = 0
+MaxQueryExecutionTime      = 0
+DefaultQuery               = select distinct ?Concept where {{[] a ?Concept}} LIMIT 100
+DeferInferenceRulesInit    = 0
+"""
+
+
+class VirtuosoServer(Peer):
+    """Virtuoso 7 (Debian's virtuoso-opensource): a private instance, bulk-loaded with ld_dir/rdf_loader_run."""
+
+    def __init__(self, workdir: Path) -> None:
+        super().__init__("virtuoso", "Virtuoso 7", workdir)
+        self.binary = shutil.which("virtuoso-t")
+        self.isql = shutil.which("isql-vt")
+        self.sql_port = 0
+        self.db = workdir / "db"
+
+    def available(self) -> str | None:
+        if not self.binary or not self.isql:
+            return "virtuoso-t / isql-vt not found (bench/setup.sh apt-installs virtuoso-opensource)"
+        return None
+
+    def probe(self) -> tuple[str, str, dict[str, str], bytes]:
+        return (
+            "POST",
+            "/sparql",
+            {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"},
+            b"query=ASK%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D",
+        )
+
+    def _ini(self, data_dir: Path, quads: int) -> Path:
+        # Virtuoso's guidance: ~8 KiB per buffer, sized to the data; at least the 2 GiB-RAM row of its table.
+        buffers = min(680_000, max(170_000, quads // 4))
+        ini = self.db / "virtuoso.ini"
+        ini.write_text(
+            VIRTUOSO_INI.format(
+                dir=self.db,
+                sql_port=self.sql_port,
+                http_port=self.port,
+                data_dir=data_dir,
+                vsp=VIRTUOSO_VSP if VIRTUOSO_VSP.is_dir() else self.db,
+                buffers=buffers,
+                dirty=buffers * 3 // 4,
+            )
+        )
+        return ini
+
+    def isql_exec(self, sql: str, timeout: float = 3600) -> str:
+        assert self.isql
+        result = subprocess.run(
+            [self.isql, f"127.0.0.1:{self.sql_port}", "dba", "dba", f"exec={sql}"],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if result.returncode != 0 or "*** Error" in result.stdout or "*** Error" in result.stderr:
+            raise ServerError(f"isql failed on {sql!r}: {result.stdout[-800:]} {result.stderr[-800:]}")
+        return result.stdout
+
+    def setup(self, corpus: Path, quads: int) -> LoadStats:
+        assert self.binary
+        self.version = subprocess.run([self.binary, "-?"], capture_output=True, text=True).stderr.splitlines()[0:2]
+        self.version = " ".join(line.strip() for line in self.version if line.strip())  # type: ignore[arg-type]
+        shutil.rmtree(self.db, ignore_errors=True)
+        self.db.mkdir(parents=True)
+        # ld_dir loads whole directories: give it one holding only the corpus (a hard link, no copy).
+        data_dir = self.workdir / "load"
+        shutil.rmtree(data_dir, ignore_errors=True)
+        data_dir.mkdir(parents=True)
+        try:
+            os.link(corpus, data_dir / corpus.name)
+        except OSError:
+            shutil.copy(corpus, data_dir / corpus.name)
+        self.port, self.sql_port = free_port(), free_port()
+        ini = self._ini(data_dir, quads)
+        self._spawn([self.binary, "+foreground", "+configfile", str(ini)], cwd=self.db)
+        self.wait_ready(180)
+        started = time.perf_counter()
+        self.isql_exec(f"ld_dir('{data_dir}', '{corpus.name}', 'https://w3id.org/akg/graph/default');")
+        self.isql_exec("rdf_loader_run();")
+        self.isql_exec("checkpoint;")
+        seconds = time.perf_counter() - started
+        status = self.isql_exec("SELECT ll_state, ll_error FROM DB.DBA.load_list;")
+        if "NULL" not in status.split("ll_error")[-1] and "error" in status.lower().split("ll_error")[-1]:
+            raise ServerError(f"Virtuoso's loader reported an error: {status[-600:]}")
+        return LoadStats(seconds, "isql ld_dir + rdf_loader_run + checkpoint")
+
+    def restart(self) -> None:
+        assert self.binary
+        self.stop()
+        self._spawn([self.binary, "+foreground", "+configfile", str(self.db / "virtuoso.ini")], cwd=self.db)
+        self.wait_ready(180)
+
+
+__all__ = [
+    "KgServer",
+    "LoadStats",
+    "OxigraphServer",
+    "Peer",
+    "RdflibServer",
+    "RssMonitor",
+    "ServerError",
+    "VirtuosoServer",
+    "WindowMonitor",
+    "free_port",
+    "project_python",
+]

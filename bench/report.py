@@ -1,0 +1,510 @@
+"""Render saved benchmark results as ``bench/RESULTS.md`` (tables, target checks) and a latency-vs-size plot."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from pathlib import Path
+from typing import Any
+
+from workloads import FLOOR, OURS, OXIGRAPH, RDFLIB, VIRTUOSO
+
+LABELS = {
+    FLOOR: "pyoxigraph in-process",
+    OURS: "kg serve (ours)",
+    OXIGRAPH: "oxigraph serve",
+    VIRTUOSO: "Virtuoso 7",
+    RDFLIB: "rdflib-endpoint",
+}
+SYSTEMS = (FLOOR, OURS, OXIGRAPH, VIRTUOSO, RDFLIB)
+SMALL = ("lookup", "two-hop", "describe")
+AGGFILTER = ("aggregate", "text-contains", "text-regex")
+GiB = 2**30
+MiB = 2**20
+
+
+def _stat(m: dict[str, Any] | None, name: str) -> float | None:
+    if not m or m.get("status") != "ok" or not m.get("runs"):
+        return None
+    runs = sorted(m["runs"])
+    if name == "min":
+        return runs[0]
+    if name == "median":
+        return statistics.median(runs)
+    if name == "p99":
+        return runs[min(len(runs) - 1, max(0, -(-99 * len(runs) // 100) - 1))]
+    raise ValueError(name)
+
+
+def _ms(seconds: float | None) -> str:
+    if seconds is None:
+        return "\u2013"
+    ms = seconds * 1000
+    if ms >= 10_000:
+        return f"{ms / 1000:,.1f} s"
+    if ms >= 100:
+        return f"{ms:,.0f}"
+    if ms >= 10:
+        return f"{ms:.1f}"
+    return f"{ms:.2f}"
+
+
+def _dur(seconds: float | None) -> str:
+    """A duration with its unit: ms below 10 s, else s."""
+    text = _ms(seconds)
+    return text if text.endswith(" s") or text == "\u2013" else f"{text} ms"
+
+
+def _cell(m: dict[str, Any] | None) -> str:
+    if not m:
+        return "\u2013"
+    status = m.get("status")
+    if status == "n/a":
+        return "n/a"
+    if status == "timeout":
+        return "timeout"
+    if status == "skipped":
+        return "skipped"
+    if status != "ok":
+        return "error"
+    n = len(m["runs"])
+    text = f"{_ms(_stat(m, 'min'))} / **{_ms(_stat(m, 'median'))}** / {_ms(_stat(m, 'p99'))}"
+    return text + (f" ({n})" if n < 3 else "")
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    if a is None or b is None or b == 0:
+        return "\u2013"
+    r = a / b
+    return f"{r:.2f}\u00d7" if r < 10 else f"{r:,.0f}\u00d7"
+
+
+def _median(result: dict[str, Any], system: str, workload: str) -> float | None:
+    return _stat(result["latency"].get(system, {}).get(workload), "median")
+
+
+def _workloads(result: dict[str, Any]) -> list[str]:
+    names: list[str] = []
+    for system in SYSTEMS:
+        for name in result["latency"].get(system, {}):
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _gmean(values: list[float]) -> float | None:
+    values = [v for v in values if v and v > 0]
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else None
+
+
+# --- target checks ----------------------------------------------------------------------------------------------
+
+
+def target_rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str]]:
+    """(target, size, verdict, numbers) for each target of issue #8."""
+    rows: list[tuple[str, str, str, str]] = []
+    main_label = "1M" if "1M" in results else next(iter(results))
+    for label, r in results.items():
+        lat = r["latency"]
+        # Small queries through our endpoint vs oxigraph serve (median).
+        ratios = {w: _ratio_value(_median(r, OURS, w), _median(r, OXIGRAPH, w)) for w in SMALL}
+        if all(v is not None for v in ratios.values()) and ratios:
+            worst = max(ratios.values())  # type: ignore[type-var]
+            rows.append(
+                (
+                    "Small queries: median ≤ 1.5\u00d7 oxigraph serve",
+                    label,
+                    _verdict(worst <= 1.5),  # type: ignore[operator]
+                    ", ".join(f"{w} {v:.2f}\u00d7" for w, v in ratios.items()),  # type: ignore[str-format]
+                )
+            )
+        if label == main_label or label == "1M":
+            speedups = {w: _ratio_value(_median(r, RDFLIB, w), _median(r, OURS, w)) for w in SMALL}
+            if all(v is not None for v in speedups.values()):
+                rows.append(
+                    (
+                        "Small queries: ≥ 2\u00d7 faster than rdflib-endpoint",
+                        label,
+                        _verdict(min(speedups.values()) >= 2),  # type: ignore[type-var,operator]
+                        ", ".join(f"{w} {v:.1f}\u00d7" for w, v in speedups.items()),  # type: ignore[str-format]
+                    )
+                )
+            af = {w: _speedup_vs_rdflib(r, w) for w in AGGFILTER}
+            if any(v is not None for v in af.values()):
+                ok = all(v is not None and v[0] >= 20 for v in af.values())
+                rows.append(
+                    (
+                        "Aggregates and text filters: ≥ 20\u00d7 faster than rdflib-endpoint",
+                        label,
+                        _verdict(ok),
+                        ", ".join(
+                            f"{w} {'≥' if v[1] else ''}{v[0]:.0f}\u00d7" if v else f"{w} \u2013" for w, v in af.items()
+                        ),
+                    )
+                )
+        # Throughput at 16 connections vs oxigraph serve.
+        tp = r.get("throughput", {})
+        tratios = {}
+        for w in tp.get(OURS, {}):
+            ours = tp[OURS][w].get("16", {}).get("rps")
+            oxi = tp.get(OXIGRAPH, {}).get(w, {}).get("16", {}).get("rps")
+            if ours and oxi:
+                tratios[w] = (ours / oxi, ours, oxi)
+        if tratios:
+            rows.append(
+                (
+                    "Throughput at 16 clients ≥ 0.5\u00d7 oxigraph serve (small queries)",
+                    label,
+                    _verdict(min(v[0] for v in tratios.values()) >= 0.5),
+                    ", ".join(f"{w} {v[0]:.2f}\u00d7 ({v[1]:,.0f} vs {v[2]:,.0f} req/s)" for w, v in tratios.items()),
+                )
+            )
+        # Heavy queries vs oxigraph serve.
+        heavy = [w for w in _workloads(r) if w.startswith("CQ") or w in (*AGGFILTER, "large-select")]
+        hr = {w: _ratio_value(_median(r, OURS, w), _median(r, OXIGRAPH, w)) for w in heavy}
+        hr = {w: v for w, v in hr.items() if v is not None}
+        if hr:
+            worst_w = max(hr, key=hr.__getitem__)  # type: ignore[arg-type]
+            rows.append(
+                (
+                    "Heavy queries ≤ 1.1\u00d7 oxigraph serve",
+                    label,
+                    _verdict(all(v <= 1.1 for v in hr.values())),  # type: ignore[operator]
+                    f"{sum(1 for v in hr.values() if v <= 1.1)}/{len(hr)} within; geometric mean "  # type: ignore[operator]
+                    f"{_gmean(list(hr.values())):.2f}\u00d7; worst {worst_w} {hr[worst_w]:.2f}\u00d7",  # type: ignore[arg-type]
+                )
+            )
+        # Bulk load vs pyoxigraph bulk_load.
+        loads = r.get("loads", {})
+        if OURS in loads and FLOOR in loads:
+            q = r["corpus"]["quads"]
+            ours_rate, floor_rate = q / loads[OURS]["seconds"], q / loads[FLOOR]["seconds"]
+            rows.append(
+                (
+                    "Bulk load ≥ 0.8\u00d7 pyoxigraph bulk_load rate",
+                    label,
+                    _verdict(ours_rate >= 0.8 * floor_rate),
+                    f"{ours_rate:,.0f} vs {floor_rate:,.0f} quads/s ({ours_rate / floor_rate:.2f}\u00d7)",
+                )
+            )
+        # Streaming: the first byte before the query finishes, memory flat.
+        ls = lat.get(OURS, {}).get("large-select")
+        if ls and ls.get("status") == "ok":
+            oxi_ls = lat.get(OXIGRAPH, {}).get("large-select", {})
+            ttfb = statistics.median(ls["ttfb"])
+            total = statistics.median(ls["runs"])
+            growth = ls.get("rss_growth") or 0
+            flat = growth <= max(64 * MiB, 0.1 * ls["bytes"])
+            streams = ttfb < 0.5 * total
+            oxi_txt = ""
+            if oxi_ls.get("status") == "ok":
+                oxi_txt = (
+                    f"; oxigraph serve: first byte {_dur(statistics.median(oxi_ls['ttfb']))} of "
+                    f"{_dur(statistics.median(oxi_ls['runs']))}, +{(oxi_ls.get('rss_growth') or 0) / MiB:,.0f} MiB"
+                )
+            rows.append(
+                (
+                    "Results stream: first byte before the query finishes, memory flat",
+                    label,
+                    _verdict(flat and streams),
+                    f"first byte at {_dur(ttfb)} of {_dur(total)}; server RSS +{growth / MiB:,.0f} MiB for a "
+                    f"{ls['bytes'] / MiB:,.0f} MiB body{oxi_txt}",
+                )
+            )
+        # Peak RSS at 10M.
+        if r["corpus"]["quads"] >= 5_000_000 and OURS in r.get("rss", {}):
+            peak = r["rss"][OURS]["peak"]
+            oxi_peak = r["rss"].get(OXIGRAPH, {}).get("peak", 0)
+            rows.append(
+                (
+                    "Serving 10M triples with peak RSS < 2 GiB",
+                    label,
+                    _verdict(peak < 2 * GiB),
+                    f"peak {peak / GiB:.2f} GiB (oxigraph serve {oxi_peak / GiB:.2f} GiB)",
+                )
+            )
+        v = r.get("validate")
+        if v:
+            rows.append(
+                (
+                    "SHACL validation: full-graph time reported",
+                    label,
+                    "reported" if v["status"] != "timeout" else "MISS (timed out)",
+                    f"`kg validate`: {v['status']} in {v['seconds']:,.1f} s, peak RSS {v['peak_rss'] / GiB:.2f} GiB",
+                )
+            )
+        u = r.get("update")
+        if u and label == main_label:
+            if u.get("status") == "ok":
+                rows.append(
+                    (
+                        "Gated one-statement update < 1 s at 1M",
+                        label,
+                        _verdict(u["seconds"] < 1),
+                        f"median {_dur(u['seconds'])} of {len(u['runs'])} runs ("
+                        + ", ".join(_dur(t) for t in u["runs"])
+                        + ")",
+                    )
+                )
+            else:
+                rows.append(
+                    ("Gated one-statement update < 1 s at 1M", label, "n/a", u.get("detail", "not implemented"))
+                )
+    return rows
+
+
+def _ratio_value(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def _speedup_vs_rdflib(r: dict[str, Any], workload: str) -> tuple[float, bool] | None:
+    """rdflib median / ours median; a timed-out rdflib counts as at least its time limit (a lower bound)."""
+    ours = _median(r, OURS, workload)
+    m = r["latency"].get(RDFLIB, {}).get(workload)
+    if ours is None or not m:
+        return None
+    if m.get("status") == "timeout":
+        limit = r["meta"]["config"]["timeout"]
+        return limit / ours, True
+    med = _stat(m, "median")
+    return (med / ours, False) if med is not None else None
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "**MISS**"
+
+
+# --- tables ---------------------------------------------------------------------------------------------------------
+
+
+def latency_table(r: dict[str, Any]) -> list[str]:
+    systems = [s for s in SYSTEMS if s in r["latency"]]
+    head = ["workload", *[LABELS[s] for s in systems], "ours ÷ oxigraph", "rdflib ÷ ours", "rows (ours)"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for w in _workloads(r):
+        cells = [w] + [_cell(r["latency"][s].get(w)) for s in systems]
+        cells.append(_ratio(_median(r, OURS, w), _median(r, OXIGRAPH, w)))
+        cells.append(_ratio(_median(r, RDFLIB, w), _median(r, OURS, w)))
+        rows = r["latency"].get(OURS, {}).get(w, {}).get("rows")
+        cells.append(f"{rows:,}" if rows is not None else "\u2013")
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def throughput_table(r: dict[str, Any]) -> list[str]:
+    tp = r.get("throughput", {})
+    systems = [s for s in SYSTEMS if s in tp]
+    if not systems:
+        return ["(no throughput runs)"]
+    head = ["workload", "clients", *[LABELS[s] + " req/s (p99 ms)" for s in systems], "ours ÷ oxigraph"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    names = list(dict.fromkeys(w for s in systems for w in tp[s]))
+    for w in names:
+        for c in ("1", "4", "16"):
+            cells = [w, c]
+            for s in systems:
+                t = tp[s].get(w, {}).get(c, {})
+                if t.get("rps") is None:
+                    cells.append(t.get("status", "\u2013"))
+                else:
+                    errs = f", {t['errors']} errors" if t.get("errors") else ""
+                    cells.append(f"{t['rps']:,.0f} ({t['p99_ms']:,.1f}{errs})")
+            ours = tp.get(OURS, {}).get(w, {}).get(c, {}).get("rps")
+            oxi = tp.get(OXIGRAPH, {}).get(w, {}).get(c, {}).get("rps")
+            cells.append(f"{ours / oxi:.2f}\u00d7" if ours and oxi else "\u2013")
+            lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def load_rss_table(r: dict[str, Any]) -> list[str]:
+    q = r["corpus"]["quads"]
+    head = ["system", "bulk load (s)", "quads/s", "how", "RSS idle (MiB)", "peak RSS while serving (MiB)"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for s in SYSTEMS:
+        load = r["loads"].get(s)
+        rss = r["rss"].get(s)
+        if not load and not rss:
+            continue
+        cells = [LABELS[s]]
+        if load and load.get("seconds"):
+            cells += [f"{load['seconds']:,.1f}", f"{q / load['seconds']:,.0f}", load.get("method", "")]
+        else:
+            cells += ["\u2013", "\u2013", (load or {}).get("method", "\u2013")]
+        cells += [f"{rss['idle'] / MiB:,.0f}", f"{rss['peak'] / MiB:,.0f}"] if rss else ["\u2013", "\u2013"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+# --- plot -------------------------------------------------------------------------------------------------------------
+
+
+def plot(results: dict[str, dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = [("two-hop", "two-hop lookup"), ("lookup", "entity lookup"), ("CQ1", "CQ1"), ("CQ9", "CQ9")]
+    panels += [("aggregate", "aggregate (GROUP BY)"), ("text-regex", "text REGEX filter")]
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8.5))
+    ordered = sorted(results.values(), key=lambda r: r["corpus"]["quads"])
+    styles = {FLOOR: "k:", OURS: "C3o-", OXIGRAPH: "C0s-", VIRTUOSO: "C2^-", RDFLIB: "C1d-"}
+    for ax, (workload, title) in zip(axes.flat, panels, strict=False):
+        for s in SYSTEMS:
+            xs, ys = [], []
+            for r in ordered:
+                med = _median(r, s, workload)
+                if med is not None:
+                    xs.append(r["corpus"]["quads"])
+                    ys.append(med * 1000)
+            if xs:
+                ax.plot(xs, ys, styles[s], label=LABELS[s], markersize=5)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(title)
+        ax.set_xlabel("corpus size (quads)")
+        ax.set_ylabel("median latency (ms)")
+        ax.grid(True, which="both", alpha=0.3)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=5)
+    fig.suptitle("Latency vs corpus size (median of repeated runs; lower is better)", y=0.94)
+    fig.tight_layout(rect=(0, 0, 1, 0.92))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# --- the report ---------------------------------------------------------------------------------------------------
+
+
+def render(results: dict[str, dict[str, Any]], md_path: Path, png_path: Path) -> tuple[Path, Path]:
+    results = dict(sorted(results.items(), key=lambda kv: kv[1]["corpus"]["quads"]))
+    first = next(iter(results.values()))
+    meta = first["meta"]
+    m = meta["machine"]
+    out: list[str] = [
+        "# Benchmark results",
+        "",
+        "Written by `bench/run.py` (`make bench`); how to read it and what the misses mean: `docs/performance.md`.",
+        "",
+        f"- **Date**: {', '.join(sorted({r['meta']['date'] for r in results.values()}))}",
+        f"- **Machine**: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB RAM; {m['os']}, Linux {m['kernel']}; "
+        f"Python {m['python']}",
+        "- **Sizes**: "
+        + ", ".join(
+            f"{k} = {r['corpus']['quads']:,} quads ({r['corpus']['articles']:,} articles)" for k, r in results.items()
+        ),
+        "- **Versions**: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()),
+        "- **Commands**: " + "; ".join(sorted({f"`{r['meta']['command']}`" for r in results.values()})),
+        f"- **Settings**: up to {meta['config']['runs']} measured runs per workload after one warm-up, within "
+        f"{meta['config']['budget']:g} s (at least {meta['config']['min_runs']}); a warm-up slower than "
+        f"{meta['config']['single_run_over']:g} s is the single sample; {meta['config']['timeout']:g} s per request; "
+        f"wrk {meta['config']['wrk_seconds']} s per point; everything on 127.0.0.1, client and servers sharing the "
+        "2 cores.",
+        "",
+        "Latency cells are **min / median / p99** in milliseconds (p99 is the nearest rank of the runs, i.e. the "
+        "slowest of fewer than 100; a number in brackets is the run count when under 3). *ours ÷ oxigraph* > 1 means "
+        "we are slower; *rdflib ÷ ours* > 1 means we are faster. Our server answers on `/sparql` through its worker "
+        "pool (`KG_QUERY_WORKERS`, default 2), every middleware on; pyoxigraph in-process runs the same "
+        "`server.results.execute` as our workers (query + serialisation), with no HTTP and no IPC: the floor.",
+        "",
+        "## Targets (issue #8)",
+        "",
+        "| target | size | verdict | numbers |",
+        "|---|---|---|---|",
+    ]
+    out += [f"| {t} | {s} | {v} | {n} |" for t, s, v, n in target_rows(results)]
+    for label, r in results.items():
+        out += [
+            "",
+            f"## {label}: {r['corpus']['quads']:,} quads",
+            "",
+            f"Corpus: {r['corpus']['articles']:,} synthetic articles, "
+            f"{r['corpus']['bytes'] / MiB:,.0f} MiB of N-Quads, "
+            f"generated in {r['corpus']['seconds']:,.0f} s. This size took {r['seconds'] / 60:,.1f} min to benchmark.",
+            "",
+            "### Latency",
+            "",
+            *latency_table(r),
+            "",
+            "### Throughput (wrk, POST, keep-alive)",
+            "",
+            *throughput_table(r),
+            "",
+            "### Bulk load and memory",
+            "",
+            *load_rss_table(r),
+        ]
+        ours_load = r["loads"].get(OURS, {})
+        if ours_load.get("dumps_seconds") is not None:
+            out += [
+                "",
+                f"Our dumps (`kg.dump.write_dumps`, Turtle + N-Quads + gzip) took {ours_load['dumps_seconds']:,.1f} s.",
+            ]
+        floor = r["loads"].get(FLOOR, {})
+        if floor.get("with_optimize_seconds"):
+            out += [
+                f"pyoxigraph `bulk_load` followed by `flush` + `optimize` (what `write_store` also does) took "
+                f"{floor['with_optimize_seconds']:,.1f} s."
+            ]
+        v = r.get("validate")
+        if v:
+            out += [
+                "",
+                f"`kg validate` of the whole graph: **{v['status']}** in {v['seconds']:,.1f} s "
+                f"(peak RSS {v['peak_rss'] / GiB:.2f} GiB). {' '.join(v.get('detail', []))}",
+            ]
+        u = r.get("update")
+        if u:
+            times = ", ".join(_dur(t) for t in u.get("runs", []))
+            out += [
+                "",
+                f"SHACL-gated one-statement update (POST /update): {u.get('status')} {times} {u.get('detail', '')}",
+            ]
+        if r.get("loadavg"):
+            out += [
+                "",
+                "One-minute load average when each system started / finished (2 cores; above ~2.5 means other "
+                "processes shared the machine): "
+                + ", ".join(
+                    f"{LABELS.get(k, k)} {v[0]}" + (f" / {v[1]}" if len(v) > 1 else "") for k, v in r["loadavg"].items()
+                ),
+            ]
+        if r.get("errors"):
+            out += ["", "Problems recorded during this size:", ""]
+            out += [f"- **{k}**: {v}" for k, v in r["errors"].items()]
+        failures = [
+            f"- {LABELS[s]} / {w}: {mm['status']}: {mm.get('detail', '')[:200]}"
+            for s in SYSTEMS
+            for w, mm in r["latency"].get(s, {}).items()
+            if mm.get("status") not in ("ok", "n/a")
+        ]
+        if failures:
+            out += ["", "Workloads that did not complete:", "", *failures]
+    out += [
+        "",
+        "## Notes",
+        "",
+        "- Same data everywhere: one N-Quads file per size from `bench/corpus.py` (seeded), loaded by each "
+        "system's own loader; every system queries the union of the named graphs as its default graph "
+        "(Virtuoso's default; `--union-default-graph` for oxigraph serve; rdflib `Dataset(default_union=True)`; "
+        "our store's policy).",
+        "- Row counts can differ between systems: Virtuoso's union also holds its own system graphs (a few thousand "
+        "triples), so `large-select` and `dump` return more; DESCRIBE is implementation-defined (oxigraph: the "
+        "subject's triples; Virtuoso and rdflib: their own bounded descriptions).",
+        "- `dump`: ours serves the prebuilt file `/dumps/all.ttl` (Starlette FileResponse); the peers have no dump "
+        "file, so they answer `CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }` as Turtle: the same triples, not the "
+        "same work.",
+        "- `entity-page` exists only on our server (the HTML page of `/id/person/…`).",
+        "- Not run: "
+        + (", ".join(f"`{q}`" for q in first.get("excluded", [])) or "nothing")
+        + " (a SERVICE call to Wikidata: the benchmark sends traffic to loopback only).",
+        "- *skipped*: a workload whose time at the previous size, scaled by the size ratio (squared for the "
+        "competency queries, which are joins), would pass the skip budget, or which timed out there, is not run "
+        "again at the larger size (bounded run time); the reason is recorded in the raw results.",
+        "",
+        f"![latency vs size]({png_path.name})",
+        "",
+    ]
+    md_path.write_text("\n".join(out))
+    plot(results, png_path)
+    return md_path, png_path
