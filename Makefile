@@ -12,6 +12,7 @@ BUILD_INPUTS := $(wildcard kg/sources/*) $(wildcard kg/*.py) kg/annotation.schem
 NODE_STAMP := node_modules/.package-lock.json
 
 BENCH_SIZES ?= 100k,1M
+BENCH_ARGS ?=
 
 .PHONY: install build validate serve test lint docs browser bench load clean
 
@@ -58,11 +59,11 @@ docs: $(STAMP)
 # The side-by-side benchmark (issue 8): installs its own peers (bench/setup.sh), writes bench/RESULTS.md.
 bench: $(STAMP)
 	bash bench/setup.sh
-	bench/.venv/bin/python bench/run.py --sizes $(BENCH_SIZES)
+	bench/.venv/bin/python bench/run.py --sizes $(BENCH_SIZES) $(BENCH_ARGS)
 
 # The bounded load test against a server started with a write token: make load URL=… TOKEN=…
 load: $(STAMP)
 	$(BIN)/python bench/load.py --url $(or $(URL),http://$(HOST):$(PORT)/) $(if $(TOKEN),--token $(TOKEN)) --clients 50 --seconds 60
 
 clean:
-	rm -rf $(BUILD) $(VENV) docs/ontology node_modules
+	rm -rf $(BUILD) $(VENV) docs/ontology node_modules bench/.venv bench/data

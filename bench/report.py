@@ -327,7 +327,10 @@ def load_rss_table(r: dict[str, Any]) -> list[str]:
             continue
         cells = [LABELS[s]]
         if load and load.get("seconds"):
-            cells += [f"{load['seconds']:,.1f}", f"{q / load['seconds']:,.0f}", load.get("method", "")]
+            how = load.get("method", "")
+            if (load.get("extra") or {}).get("optimize"):
+                how += f": optimize {load['extra']['optimize']:,.1f} s more"
+            cells += [f"{load['seconds']:,.1f}", f"{q / load['seconds']:,.0f}", how]
         else:
             cells += ["\u2013", "\u2013", (load or {}).get("method", "\u2013")]
         cells += [f"{rss['idle'] / MiB:,.0f}", f"{rss['peak'] / MiB:,.0f}"] if rss else ["\u2013", "\u2013"]
