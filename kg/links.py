@@ -17,10 +17,10 @@ import yaml
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from kg.errors import AnnotationError
-from kg.iris import DEFAULT_BASE_IRI, SSSOM, VOID, Minter
+from kg.iris import DEFAULT_BASE_IRI, SSSOM, VOID, WD, Minter
 
 LINKS_DIR = Path(__file__).parent / "links"
-TARGETS = {"wikidata": "http://www.wikidata.org/entity/"}
+TARGETS = {"wikidata": str(WD)}
 PREDICATES = {"owl:sameAs": OWL.sameAs, "skos:exactMatch": SKOS.exactMatch, "skos:closeMatch": SKOS.closeMatch}
 
 

@@ -9,20 +9,12 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
-from kg.iris import FORMATS, KG, ONTOLOGY_IRI, VOID, Minter
+from kg.iris import FORMATS, KG, ONTOLOGY_IRI, PREFIXES, VOID, Minter
 from kg.queries import load
 from kg.store import GraphStore
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
-VOCABULARIES = (
-    str(KG._NS),
-    "http://www.w3.org/ns/prov#",
-    "http://www.w3.org/ns/org#",
-    "http://www.w3.org/2004/02/skos/core#",
-    "http://www.w3.org/ns/oa#",
-    "https://schema.org/",
-    "http://www.w3.org/2006/time#",
-)
+VOCABULARIES = tuple(PREFIXES[p] for p in ("kg", "prov", "org", "skos", "oa", "schema", "time"))
 
 
 def _int(term: object) -> Literal:

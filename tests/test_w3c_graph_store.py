@@ -39,11 +39,11 @@ import httpx
 import pyoxigraph as ox
 
 from kg.store import OxigraphStore
+from tests.conformance.allow import XFAIL, marks
 from tests.conformance.manifest import HttpRequestSpec, ProtocolTestCase, load_graph_store_tests
 from tests.conformance.results import compare_graphs, parse_graph
 from tests.conformance.server import AUTHORIZATION, collect_garbage, running_server
 
-SKIP, XFAIL = "skip", "xfail"
 GSP = "http://www.w3.org/2009/sparql/docs/tests/data-sparql11/http-rdf-update/manifest#"
 MANIFEST_PREFIX = "/gsp"
 ENDPOINT = "/store"
@@ -80,16 +80,10 @@ TESTS = load_graph_store_tests()
 
 
 def _params() -> list[object]:
-    params = []
-    for test in TESTS:
-        marks: list[pytest.MarkDecorator] = []
-        if test.iri in ALLOW_LIST:
-            kind, reason = ALLOW_LIST[test.iri]
-            marks.append(
-                pytest.mark.skip(reason=reason) if kind == SKIP else pytest.mark.xfail(reason=reason, strict=True)
-            )
-        params.append(pytest.param(test, id=f"graph-store-protocol/{test.local_name}", marks=marks))
-    return params
+    return [
+        pytest.param(test, id=f"graph-store-protocol/{test.local_name}", marks=marks(ALLOW_LIST.get(test.iri)))
+        for test in TESTS
+    ]
 
 
 @pytest.fixture(scope="module")

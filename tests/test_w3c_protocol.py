@@ -29,11 +29,11 @@ import httpx
 import pyoxigraph as ox
 
 from kg.store import OxigraphStore
+from tests.conformance.allow import XFAIL, marks
 from tests.conformance.manifest import HttpRequestSpec, ProtocolTestCase, file_path, load_protocol_tests
 from tests.conformance.results import parse_graph, parse_results
 from tests.conformance.server import AUTHORIZATION, collect_garbage, running_server
 
-SKIP, XFAIL = "skip", "xfail"
 P = "http://www.w3.org/2009/sparql/docs/tests/data-sparql11/protocol/manifest#"
 MANIFEST_PREFIX = "/sparql/"
 ENDPOINT = "/sparql"
@@ -112,15 +112,12 @@ TESTS = load_protocol_tests()
 def _params() -> list[object]:
     params = []
     for test in TESTS:
-        marks: list[pytest.MarkDecorator] = []
-        if test.iri in ALLOW_LIST:
-            kind, reason = ALLOW_LIST[test.iri]
-            marks.append(
-                pytest.mark.skip(reason=reason) if kind == SKIP else pytest.mark.xfail(reason=reason, strict=True)
-            )
-        params.append(pytest.param(test, ENDPOINT, id=f"protocol/{test.local_name}", marks=marks))
+        test_marks = marks(ALLOW_LIST.get(test.iri))
+        params.append(pytest.param(test, ENDPOINT, id=f"protocol/{test.local_name}", marks=test_marks))
         if test.is_update:
-            params.append(pytest.param(test, UPDATE_ENDPOINT, id=f"protocol/{test.local_name}@update", marks=marks))
+            params.append(
+                pytest.param(test, UPDATE_ENDPOINT, id=f"protocol/{test.local_name}@update", marks=test_marks)
+            )
     return params
 
 

@@ -33,6 +33,7 @@ import httpx
 import pyoxigraph as ox
 
 from kg.store import OxigraphStore
+from tests.conformance.allow import SKIP, XFAIL, marks
 from tests.conformance.manifest import StoreState, load_tests
 from tests.conformance.results import (
     compare_graphs,
@@ -46,7 +47,6 @@ from tests.conformance.results import (
 )
 from tests.conformance.server import AUTHORIZATION, collect_garbage, running_server
 
-SKIP, XFAIL = "skip", "xfail"
 NS = "http://www.w3.org/2009/sparql/docs/tests/data-sparql11/"
 
 _NO_BASE_EVAL = (
@@ -155,17 +155,7 @@ def allowed(test: TestCase) -> tuple[str, str] | None:
 
 
 def _params(tests: list[TestCase]) -> list[object]:
-    params = []
-    for test in tests:
-        marks: list[pytest.MarkDecorator] = []
-        entry = allowed(test)
-        if entry is not None:
-            kind, reason = entry
-            marks.append(
-                pytest.mark.skip(reason=reason) if kind == SKIP else pytest.mark.xfail(reason=reason, strict=True)
-            )
-        params.append(pytest.param(test, id=test.id, marks=marks))
-    return params
+    return [pytest.param(test, id=test.id, marks=marks(allowed(test))) for test in tests]
 
 
 @pytest.fixture(scope="module")
