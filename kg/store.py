@@ -11,6 +11,7 @@ graph (``union_default_graph``, on by default) unless the request names its own 
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,6 +147,30 @@ class OxigraphStore:
 
     def __len__(self) -> int:
         return len(self._store)
+
+
+class Snapshots:
+    """Immutable checkpoints of a live store, for readers in other processes.
+
+    A read-only store opened on a directory that another process writes to may find its files removed by
+    compaction (RocksDB's read-only mode does not support a concurrent writer). A checkpoint is a set of hard
+    links to the store's files at one moment: nothing deletes them under a reader. The newest ``keep`` are kept.
+    """
+
+    def __init__(self, directory: Path, keep: int = 3) -> None:
+        self.directory = directory
+        self.keep = keep
+        shutil.rmtree(directory, ignore_errors=True)  # checkpoints of an earlier run are stale
+
+    def take(self, store: OxigraphStore) -> Path:
+        """Checkpoint ``store`` now; returns the new checkpoint's directory."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.directory / str(time.time_ns())
+        store.raw.flush()
+        store.raw.backup(str(path))
+        for old in sorted(self.directory.iterdir(), key=lambda p: int(p.name))[: -self.keep]:
+            shutil.rmtree(old, ignore_errors=True)
+        return path
 
 
 def _has_blank(quad: ox.Quad) -> bool:

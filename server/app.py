@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 
 from kg import __version__
 from kg.iris import Minter
-from kg.store import GraphStore, OxigraphStore
+from kg.store import GraphStore, OxigraphStore, Snapshots
 from server.errors import install_error_handlers
 from server.executor import Executor, InProcess, WorkerPool
 from server.observability import Metrics, TimingMiddleware, metrics_router
@@ -37,12 +37,16 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     """
     writable = settings.write_token is not None
     if store is None:
-        # With a write token the server owns the read-write store; workers keep read-only views of it.
+        # With a write token the server owns the read-write store, and query workers read checkpoints of it
+        # (a read-only store must not share its directory with a writer); without one they read the build.
         store = OxigraphStore.open(settings.store_path, read_only=not writable)
+        snapshots = Snapshots(settings.store_path.with_name("snapshots")) if writable else None
+        view = snapshots.take(store) if snapshots else settings.store_path
         executor: Executor = (
-            WorkerPool(settings.store_path, settings.query_workers) if settings.query_workers > 0 else InProcess(store)
+            WorkerPool(view, settings.query_workers) if settings.query_workers > 0 else InProcess(store)
         )
     else:
+        snapshots = None
         executor = InProcess(store)
 
     @asynccontextmanager
@@ -69,8 +73,8 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
 
         def on_commit(version: str) -> None:
             app.state.data_version = version
-            if isinstance(executor, WorkerPool):
-                executor.version = version
+            if isinstance(executor, WorkerPool) and snapshots is not None:
+                executor.store_path = snapshots.take(store)  # workers reopen on this checkpoint
 
         writer.listeners.append(on_commit)
     app.state.cache = {}

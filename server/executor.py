@@ -60,25 +60,47 @@ class InProcess:
         pass
 
 
-def _worker_main(conn: multiprocessing.connection.Connection, store_path: str, union: bool, version: str) -> None:
-    """A worker process: open the store read-only, then answer jobs until the pipe closes."""
+def _failure(err: Exception) -> Outcome:
+    return Outcome(500, "text/plain; charset=utf-8", f"Query evaluation failed: {err}\n".encode())
+
+
+def _worker_main(conn: multiprocessing.connection.Connection, store_path: str, union: bool) -> None:
+    """A worker process: open the store read-only, then answer jobs until the pipe closes.
+
+    Each job names the store directory to read; when it changes (a checkpoint taken after a write), the worker
+    reopens there.
+    """
 
     def open_store() -> OxigraphStore:
         return OxigraphStore(OxigraphStore.open(Path(store_path), read_only=True).raw, union_default_graph=union)
 
-    store = open_store()  # at ``version`` or newer: the version is read before the store is opened
+    def run(job: Job) -> Outcome:
+        try:
+            return execute(store, job)
+        except Exception as err:  # report, never die silently: the parent answers 500
+            return _failure(err)
+
+    def reopen() -> Outcome | None:
+        nonlocal store
+        try:
+            store = open_store()
+        except OSError as err:
+            return _failure(err)
+        return None
+
+    store = open_store()
     while True:
         try:
-            job, job_version = conn.recv()
+            job, job_path = conn.recv()
         except (EOFError, OSError):
             return
-        try:
-            if job_version != version:
-                store = open_store()  # a read-only store sees the data as of its opening: reopen after writes
-                version = job_version
-            conn.send(execute(store, job))
-        except Exception as err:  # report, never die silently: the parent answers 500
-            conn.send(Outcome(500, "text/plain; charset=utf-8", f"Query evaluation failed: {err}\n".encode()))
+        outcome = None
+        if job_path != store_path:  # a read-only view sees the data as of its opening: reopen after writes
+            store_path = job_path
+            outcome = reopen()
+        if outcome is None:
+            outcome = run(job)
+        conn.send(outcome)
 
 
 @dataclass
@@ -91,7 +113,8 @@ class WorkerPool:
     """N worker processes over a read-only on-disk store, with hard per-query time limits.
 
     Args:
-        store_path: the store directory (``kg build`` output).
+        store_path: the store directory the workers read: the ``kg build`` output, or (on a writable server) the
+            latest checkpoint of the live store; set it after a write and workers reopen there.
         size: the number of workers, i.e. of queries that run at once.
         queue_timeout: how long a request waits for a free worker before :class:`Overloaded`.
     """
@@ -108,7 +131,6 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._all: list[_Worker] = []
         self.killed = 0
-        self.version = ""  # the data version; the server bumps it after each committed write
         for _ in range(size):
             self._idle.put(self._spawn())
 
@@ -116,7 +138,7 @@ class WorkerPool:
         parent, child = self._context.Pipe()
         process = self._context.Process(
             target=_worker_main,
-            args=(child, str(self.store_path), self.union, self.version),
+            args=(child, str(self.store_path), self.union),
             daemon=True,
             name="kg-query-worker",
         )
@@ -144,14 +166,14 @@ class WorkerPool:
             return [w.process.pid for w in self._all if w.process.pid is not None]
 
     def run(self, job: Job, timeout: float) -> Outcome:
-        """Run ``job`` on a free worker; workers reopen their store when :attr:`version` has changed."""
+        """Run ``job`` on a free worker; workers reopen when :attr:`store_path` has changed (after a write)."""
         try:
             worker = self._idle.get(timeout=self.queue_timeout)
         except queue.Empty as err:
             raise Overloaded(f"all {self.size} query workers stayed busy for {self.queue_timeout:g} s") from err
         deadline = time.monotonic() + timeout
         try:
-            worker.conn.send((job, self.version))
+            worker.conn.send((job, str(self.store_path)))
             if worker.conn.poll(max(0.0, deadline - time.monotonic())):
                 outcome: Outcome = worker.conn.recv()
                 self._idle.put(worker)

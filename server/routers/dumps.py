@@ -6,6 +6,7 @@ Starlette's FileResponse gives ETag, Last-Modified, conditional GET and range re
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
@@ -80,10 +81,14 @@ def get_dump(request: Request, name: str) -> Response:
     serving = directory / ".serving"
     serving.mkdir(exist_ok=True)
     pinned = serving / f"{uuid.uuid4().hex}-{name}"
-    try:
-        os.link(path, pinned)
-    except FileNotFoundError as err:
-        raise ProtocolError(503, "The dumps are being rewritten; try again shortly.", {"Retry-After": "1"}) from err
+    for attempt in range(3):
+        try:
+            os.link(path, pinned)
+            break
+        except FileNotFoundError:
+            time.sleep(0.01 * (attempt + 1))  # the dump is being replaced right now: look again
+    else:
+        raise ProtocolError(503, "The dumps are being rewritten; try again shortly.", {"Retry-After": "1"})
     response = FileResponse(
         pinned,
         media_type=media_type,
