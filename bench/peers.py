@@ -199,7 +199,7 @@ class Peer:
 
 
 class KgServer(Peer):
-    """`kg serve --build-dir DIR --port P`: the project's FastAPI/uvicorn server and its query workers."""
+    """`kg serve --build-dir DIR --port P`: the project's server (supervisor, serving processes, writer)."""
 
     def __init__(self, workdir: Path, build_dir: Path, env: dict[str, str] | None = None) -> None:
         super().__init__("kg", "kg serve (ours)", workdir)

@@ -135,24 +135,23 @@ def serve_command(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """Serve the built store over HTTP (SPARQL endpoint, dumps, pages)."""
-    import uvicorn
-
-    from server.app import create_app
+    """Serve the built store over HTTP (SPARQL endpoint, dumps, pages), in one process per core."""
     from server.settings import Settings
+    from server.supervisor import serve
 
     settings = Settings.from_env(store_path=build_dir / "store", dump_dir=build_dir / "dumps", base_iri=base)
-    try:
-        application = create_app(settings)
-    except OSError as err:
-        raise _fail(str(err), "run `kg build` first") from err
+    if not (settings.store_path / "CURRENT").exists():
+        raise _fail(f"no store at {settings.store_path}", "run `kg build` first")
     url = f"http://{host}:{port}/"
-    typer.echo(f"Serving the article knowledge graph at {url}")
+    mode = "read-write (bearer token)" if settings.write_token else "read-only"
+    typer.echo(f"Serving the article knowledge graph at {url} ({mode}, {settings.processes} processes)")
     example = "query=SELECT * WHERE { ?s ?p ?o } LIMIT 3"
     typer.echo(f"Try: curl -H 'Accept: text/csv' --data-urlencode '{example}' {url}sparql")
-    # Keep idle connections open longer than clients wait between requests under load (uvicorn closes them
-    # after 5 s by default, and a client reusing one as it closes sees a reset).
-    uvicorn.run(application, host=host, port=port, log_level="info", timeout_keep_alive=75)
+    try:
+        status = serve(settings, host, port)
+    except OSError as err:
+        raise _fail(str(err), "is another server on that port, or the store open elsewhere?") from err
+    raise typer.Exit(status)
 
 
 def _gated_write(build_dir: Path, base: str, make_diff: Callable[[OxigraphStore], Diff]) -> None:

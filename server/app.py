@@ -15,10 +15,13 @@ from fastapi.templating import Jinja2Templates
 
 from kg import __version__
 from kg.iris import Minter
-from kg.store import GraphStore, OxigraphStore, Snapshots
+from kg.store import GraphStore, OxigraphStore
 from server.errors import install_error_handlers
-from server.executor import Executor, InProcess, WorkerPool
+from server.executor import Executor
+from server.forward import WriteForwarder
+from server.hotpath import SparqlHotPath
 from server.observability import Metrics, TimingMiddleware, metrics_router
+from server.readers import POINTER, WRITER_SOCKET, CheckpointView
 from server.routers import dumps, graph_store, meta, resources, sparql, ui, writes
 from server.settings import Settings
 from server.writer import Writer
@@ -27,32 +30,34 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
 def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
-    """A ready app over ``store`` (default: the read-only on-disk store at ``settings.store_path``).
+    """A ready app over ``store`` (default: the on-disk store at ``settings.store_path``).
 
-    Queries on the on-disk store run in a pool of worker processes with hard time limits; a store
-    passed in (in memory) is queried in-process.
+    Queries run in threads of this process (:class:`server.executor.Executor`). Without a store passed in, the
+    app opens the built store read-only, or, as a reader process of a writable ``kg serve`` (a runtime
+    directory with a published checkpoint), follows the writer's checkpoints and forwards writes to it. With a
+    write token and no runtime directory, it opens the store read-write and writes in-process.
 
     Raises:
         OSError: no store was given and none exists at ``settings.store_path``.
     """
     writable = settings.write_token is not None
-    if store is None:
-        # With a write token the server owns the read-write store, and query workers read checkpoints of it
-        # (a read-only store must not share its directory with a writer); without one they read the build.
+    view: CheckpointView | None = None
+    forward: WriteForwarder | None = None
+    pointer = settings.runtime_dir / POINTER if settings.runtime_dir else None
+    if store is None and pointer is not None and pointer.exists():
+        view = CheckpointView(pointer)
+        store = view.store
+        forward = WriteForwarder(settings.runtime_dir / WRITER_SOCKET)  # type: ignore[operator]
+    elif store is None:
         store = OxigraphStore.open(settings.store_path, read_only=not writable)
-        snapshots = Snapshots(settings.store_path.with_name("snapshots")) if writable else None
-        view = snapshots.take(store) if snapshots else settings.store_path
-        executor: Executor = (
-            WorkerPool(view, settings.query_workers) if settings.query_workers > 0 else InProcess(store)
-        )
-    else:
-        snapshots = None
-        executor = InProcess(store)
+    executor = Executor(store, threads=settings.query_threads)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         executor.close()
+        if forward is not None:
+            await forward.aclose()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -65,16 +70,24 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.executor = executor
-    app.state.data_version = data_version(settings, store)
+    app.state.view = view
+    app.state.forward = forward
+    app.state.data_version = view.version if view else data_version(settings, store)
     app.state.writer = None
-    if writable and isinstance(store, OxigraphStore):  # an in-memory store passed in is writable too (tests)
+    if view is not None:
+
+        def follow(new_store: OxigraphStore, version: str) -> None:
+            app.state.store = new_store
+            executor.use(new_store)
+            app.state.data_version = version
+
+        view.on_change = follow
+    elif writable and isinstance(store, OxigraphStore):  # an in-memory store passed in is writable too (tests)
         writer = Writer(store, Minter(settings.base_iri), settings.dump_dir, app.state.data_version)
         app.state.writer = writer
 
         def on_commit(version: str) -> None:
             app.state.data_version = version
-            if isinstance(executor, WorkerPool) and snapshots is not None:
-                executor.store_path = snapshots.take(store)  # workers reopen on this checkpoint
 
         writer.listeners.append(on_commit)
     app.state.cache = {}
@@ -86,6 +99,8 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     if ui.YASGUI_BUILD.is_dir():
         app.mount("/static/yasgui", StaticFiles(directory=ui.YASGUI_BUILD), name="yasgui")
     app.include_router(metrics_router(app.state.metrics))
+    # Innermost first: queries take the hot path inside gzip, CORS and timing, which wrap every response.
+    app.add_middleware(SparqlHotPath, state=app.state)
     # Reads may come from any origin; no credentials, and no Authorization header, so CORS grants no writes.
     app.add_middleware(
         CORSMiddleware,

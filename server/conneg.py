@@ -8,6 +8,7 @@ A ``format`` request parameter (short name or media type) overrides the header, 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import mimeparse
 import pyoxigraph as ox
@@ -57,8 +58,12 @@ RDF_OFFERS: tuple[Offer, ...] = (
 HTML = Offer("text/html", ("html",), None, "html")
 
 
+@lru_cache(maxsize=4096)
 def negotiate(accept: str | None, offers: tuple[Offer, ...], format_param: str | None = None) -> Offer | None:
     """The best offer for an ``Accept`` header (or a ``format`` parameter), or None if none is acceptable.
+
+    Memoised (bounded): clients send the same few headers over and over, and parsing them is a large share of
+    a small query's cost on the hot path.
 
     >>> negotiate("text/csv;q=0.5, application/sparql-results+xml", RESULT_OFFERS).media_type
     'application/sparql-results+xml'

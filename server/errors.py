@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kg.changes import LoadRefused
 from kg.errors import KgError, QueryNotFound
 from kg.gate import ProtectedData
-from server.executor import Overloaded, QueryTimeout
+from server.executor import QueryTimeout
 
 log = logging.getLogger("kg.server")
 
@@ -49,10 +49,6 @@ def install_error_handlers(app: FastAPI) -> None:
         # Answered only once the query has stopped: never a 200 whose body is cut off midway.
         body = {"error": "query-timeout", "message": str(exc), "limit_seconds": exc.limit}
         return JSONResponse(body, status_code=503, headers={"Cache-Control": "no-store"})
-
-    @app.exception_handler(Overloaded)
-    async def overloaded(_: Request, exc: Overloaded) -> PlainTextResponse:
-        return _text(503, f"The server is busy ({exc}); try again shortly.", {"Retry-After": "5"})
 
     @app.exception_handler(SyntaxError)
     async def syntax_error(_: Request, exc: SyntaxError) -> PlainTextResponse:

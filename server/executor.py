@@ -1,30 +1,43 @@
-"""Query executors: where a SPARQL query actually runs, and how its time limit is enforced.
+"""Where a SPARQL query runs: a thread of the serving process, against a deadline, streaming its answer.
 
-pyoxigraph cannot cancel a running query, so a hard time limit needs a process to kill
-(docs/timeouts.md). :class:`WorkerPool` keeps N worker processes, each with its own read-only view
-of the on-disk store; a query past its deadline is answered with 503 and its worker is SIGKILLed and
-replaced, so the CPU it burned is reclaimed. :class:`InProcess` runs queries on the server's own store
-in a thread: for in-memory stores (tests, conformance suites), with no hard limit.
+pyoxigraph releases the GIL while it evaluates and serialises, so query threads use the cores while the event
+loop goes on serving; no pipe, no pickling, no copy of the result (docs/performance.md). The serialiser writes
+into a :class:`_ChunkWriter` that hands 64 KiB chunks to the event loop through a bounded :class:`_Channel`:
+the first byte of a large answer leaves before the query has finished, and memory stays flat because a slow
+reader blocks the query thread instead of piling up chunks.
+
+Time limits (docs/timeouts.md). pyoxigraph cannot cancel a query from outside, so:
+
+- cancellation is cooperative at every serialiser write: past the deadline, or once the client has gone, the
+  next write raises and the engine stops;
+- a query still inside the engine at its deadline (a large join or sort produces nothing until it is done) is
+  answered ``503`` at once, and if it has not come back ``grace`` seconds later, ``on_stuck`` is called: under
+  ``kg serve`` that recycles the whole serving process (server/supervisor.py), which is how its CPU is
+  reclaimed, since a thread cannot be killed.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-import multiprocessing
-import multiprocessing.connection
-import os
-import queue
 import threading
 import time
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from multiprocessing.process import BaseProcess
-from pathlib import Path
-from typing import Protocol
 
-from kg.store import GraphStore, OxigraphStore
-from server.results import Job, Outcome, execute
+import pyoxigraph as ox
+
+from kg.iris import PREFIXES
+from kg.store import GraphStore
+from server.results import Job, Outcome, error_outcome, evaluate
 
 log = logging.getLogger("kg.server")
+
+#: Bytes per streamed chunk, and how many chunks may wait for a slow client before the query thread blocks.
+CHUNK_BYTES = 64 * 1024
+QUEUED_CHUNKS = 4
 
 
 class QueryTimeout(Exception):
@@ -35,166 +48,259 @@ class QueryTimeout(Exception):
         self.limit = limit
 
 
-class Overloaded(Exception):
-    """No query slot became free in time."""
+class _Stop(Exception):
+    """Raised inside the serialiser to stop the engine: the answer is no longer wanted (deadline or client)."""
 
 
-class Executor(Protocol):
-    def run(self, job: Job, timeout: float) -> Outcome:
-        """Run ``job``, raising :class:`QueryTimeout` past ``timeout`` seconds (where enforceable)."""
-        ...
+@dataclass(frozen=True)
+class Stream:
+    """A ``200`` whose body arrives in chunks: the first one, then :meth:`Answer.rest`."""
 
-    def close(self) -> None: ...
-
-
-class InProcess:
-    """Runs queries in the calling thread on the server's own store; time limits are not enforced."""
-
-    def __init__(self, store: GraphStore) -> None:
-        self.store = store
-
-    def run(self, job: Job, timeout: float) -> Outcome:
-        return execute(self.store, job)
-
-    def close(self) -> None:
-        pass
+    media_type: str
+    first: bytes
 
 
-def _failure(err: Exception) -> Outcome:
-    return Outcome(500, "text/plain; charset=utf-8", f"Query evaluation failed: {err}\n".encode())
+class _Channel:
+    """A bounded hand-off of answer parts from a query thread to the event loop.
 
-
-def _worker_main(conn: multiprocessing.connection.Connection, store_path: str, union: bool) -> None:
-    """A worker process: open the store read-only, then answer jobs until the pipe closes.
-
-    Each job names the store directory to read; when it changes (a checkpoint taken after a write), the worker
-    reopens there.
+    The first part (often the whole answer) travels through a future, the cheapest hand-off asyncio has;
+    the chunks after it through a queue that holds at most :data:`QUEUED_CHUNKS`.
     """
 
-    def open_store() -> OxigraphStore:
-        return OxigraphStore(OxigraphStore.open(Path(store_path), read_only=True).raw, union_default_graph=union)
+    def __init__(self, loop: asyncio.AbstractEventLoop, deadline: float) -> None:
+        self.loop = loop
+        self.deadline = deadline
+        self.head: asyncio.Future[object] = loop.create_future()
+        self.items: asyncio.Queue[object] = asyncio.Queue()
+        self.space = threading.Semaphore(QUEUED_CHUNKS)
+        self.cancelled = threading.Event()
+        self.finished = threading.Event()  # the query thread has returned
+        self._first = True
 
-    def run(job: Job) -> Outcome:
-        try:
-            return execute(store, job)
-        except Exception as err:  # report, never die silently: the parent answers 500
-            return _failure(err)
+    def stop_requested(self) -> bool:
+        return self.cancelled.is_set() or time.monotonic() > self.deadline
 
-    def reopen() -> Outcome | None:
-        nonlocal store
-        try:
-            store = open_store()
-        except OSError as err:
-            return _failure(err)
-        return None
-
-    store = open_store()
-    while True:
-        try:
-            job, job_path = conn.recv()
-        except (EOFError, OSError):
+    def put(self, item: object) -> None:
+        """Called by the query thread; blocks while the client is behind (raises :class:`_Stop` if abandoned)."""
+        if self._first:
+            self._first = False
+            self._call(_resolve, self.head, item)
             return
-        outcome = None
-        if job_path != store_path:  # a read-only view sees the data as of its opening: reopen after writes
-            store_path = job_path
-            outcome = reopen()
-        if outcome is None:
-            outcome = run(job)
-        conn.send(outcome)
+        while not self.space.acquire(timeout=0.05):
+            if self.stop_requested():
+                raise _Stop
+        if self.cancelled.is_set():
+            raise _Stop
+        self._call(self.items.put_nowait, item)
+
+    def _call(self, function: Callable[..., object], *args: object) -> None:
+        try:
+            self.loop.call_soon_threadsafe(function, *args)
+        except RuntimeError as err:  # the event loop is gone (shutdown)
+            raise _Stop from err
+
+    async def first(self) -> object:
+        """The first part, or :class:`TimeoutError` at the deadline."""
+        expiry = self.loop.call_at(self.loop.time() + max(0.0, self.deadline - time.monotonic()), _expire, self.head)
+        try:
+            return await self.head
+        finally:
+            expiry.cancel()
+
+    async def get(self) -> object:
+        """A part after the first, or :class:`TimeoutError` at the deadline."""
+        item = await asyncio.wait_for(self.items.get(), max(0.0, self.deadline - time.monotonic()))
+        self.space.release()
+        return item
 
 
-@dataclass
-class _Worker:
-    process: BaseProcess
-    conn: multiprocessing.connection.Connection
+def _resolve(future: asyncio.Future[object], item: object) -> None:
+    if not future.done():
+        future.set_result(item)
 
 
-class WorkerPool:
-    """N worker processes over a read-only on-disk store, with hard per-query time limits.
+def _expire(future: asyncio.Future[object]) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError())
+
+
+class _End:
+    """The last part of a streamed answer."""
+
+
+class _Broken:
+    """A streamed answer failed midway: the response must be cut off so the client sees it is incomplete."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+class _ChunkWriter:
+    """The file the serialiser writes to: buffers, hands out :data:`CHUNK_BYTES` chunks, stops on request."""
+
+    def __init__(self, channel: _Channel, media_type: str) -> None:
+        self.channel = channel
+        self.media_type = media_type
+        self.buffer = bytearray()
+        self.started = False
+
+    def write(self, data: bytes) -> int:
+        if self.channel.stop_requested():
+            raise _Stop
+        self.buffer += data
+        if len(self.buffer) >= CHUNK_BYTES:
+            self._emit()
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def _emit(self) -> None:
+        chunk = bytes(self.buffer)
+        self.buffer.clear()
+        self.channel.put(chunk if self.started else Stream(self.media_type, chunk))
+        self.started = True
+
+
+def _produce(store: GraphStore, job: Job, channel: _Channel) -> None:
+    """The query thread: evaluate, negotiate, serialise into the channel."""
+    try:
+        if channel.stop_requested():  # waited for a thread past its deadline, or the client left
+            return
+        evaluated = evaluate(store, job)
+        if isinstance(evaluated, Outcome):
+            channel.put(evaluated)
+            return
+        result, offer = evaluated
+        writer = _ChunkWriter(channel, offer.content_type)
+        try:
+            if isinstance(result, ox.QueryTriples):
+                ox.serialize(result, output=writer, format=offer.format, prefixes=PREFIXES)  # type: ignore[arg-type]
+            else:
+                result.serialize(output=writer, format=offer.format)  # type: ignore[arg-type]
+        except _Stop:
+            return
+        except OSError as err:  # evaluation errors surface while the lazy result is consumed
+            if channel.stop_requested():
+                return
+            if writer.started:
+                channel.put(_Broken(f"query evaluation failed midway: {err}"))
+            else:
+                channel.put(error_outcome(job, err))
+            return
+        if writer.started:
+            if writer.buffer:
+                channel.put(bytes(writer.buffer))
+            channel.put(_End())
+        else:
+            channel.put(Outcome(200, offer.content_type, bytes(writer.buffer)))
+    except _Stop:
+        return
+    except Exception as err:  # never die silently: the request gets a 500
+        log.exception("query thread failed")
+        with contextlib.suppress(_Stop):
+            channel.put(Outcome(500, "text/plain; charset=utf-8", f"Query evaluation failed: {err}\n".encode()))
+    finally:
+        channel.finished.set()
+
+
+class Answer:
+    """What a query produced: a complete :class:`Outcome`, or a :class:`Stream` and then :meth:`rest`."""
+
+    def __init__(self, head: Outcome | Stream, channel: _Channel) -> None:
+        self.head = head
+        self._channel = channel
+
+    async def rest(self) -> AsyncIterator[bytes]:
+        """The chunks after the first; raises :class:`QueryTimeout` or :class:`RuntimeError` if the answer breaks
+        off (the caller must then cut the response short)."""
+        while True:
+            try:
+                item = await self._channel.get()
+            except TimeoutError:
+                self.cancel()
+                raise
+            if isinstance(item, _End):
+                return
+            if isinstance(item, _Broken):
+                raise RuntimeError(item.reason)
+            assert isinstance(item, bytes)
+            yield item
+
+    def cancel(self) -> None:
+        """The client went away or the deadline passed: the query thread stops at its next write."""
+        self._channel.cancelled.set()
+
+
+class Executor:
+    """Runs queries in a pool of threads of this process, each against its deadline.
 
     Args:
-        store_path: the store directory the workers read: the ``kg build`` output, or (on a writable server) the
-            latest checkpoint of the live store; set it after a write and workers reopen there.
-        size: the number of workers, i.e. of queries that run at once.
-        queue_timeout: how long a request waits for a free worker before :class:`Overloaded`.
+        store: the store to query; :meth:`use` swaps it (a writable server's readers reopen after a write).
+        threads: queries that may run at once in this process.
+        grace: how long a query may stay inside the engine after its deadline before ``on_stuck`` is called.
+        on_stuck: what to do when a query cannot be stopped (default: log it; ``kg serve`` recycles the process).
     """
 
     def __init__(
-        self, store_path: Path, size: int = 2, *, union_default_graph: bool = True, queue_timeout: float = 30.0
-    ):
-        self.store_path = store_path
-        self.size = size
-        self.union = union_default_graph
-        self.queue_timeout = queue_timeout
-        self._context = multiprocessing.get_context("spawn")  # no fork of a threaded server
-        self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._lock = threading.Lock()
-        self._all: list[_Worker] = []
-        self.killed = 0
-        for _ in range(size):
-            self._idle.put(self._spawn())
+        self,
+        store: GraphStore,
+        *,
+        threads: int = 8,
+        grace: float = 1.0,
+        on_stuck: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.grace = grace
+        self.on_stuck = on_stuck
+        self.stuck = 0
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kg-query")
 
-    def _spawn(self) -> _Worker:
-        parent, child = self._context.Pipe()
-        process = self._context.Process(
-            target=_worker_main,
-            args=(child, str(self.store_path), self.union),
-            daemon=True,
-            name="kg-query-worker",
-        )
-        process.start()
-        child.close()
-        worker = _Worker(process, parent)
-        with self._lock:
-            self._all.append(worker)
-        return worker
+    def use(self, store: GraphStore) -> None:
+        self.store = store
 
-    def _retire(self, worker: _Worker) -> None:
-        """Kill a worker (SIGKILL: its query cannot be interrupted otherwise) and start a replacement."""
-        worker.process.kill()
-        worker.process.join(5)
-        worker.conn.close()
-        with self._lock:
-            self._all.remove(worker)
-            self.killed += 1
-        # Start the replacement in the background, so the timed-out request is answered at once.
-        threading.Thread(target=lambda: self._idle.put(self._spawn()), daemon=True).start()
+    async def start(self, job: Job, limit: float) -> Answer:
+        """Start ``job``; returns at its first part (the whole answer, when small).
 
-    @property
-    def pids(self) -> list[int]:
-        with self._lock:
-            return [w.process.pid for w in self._all if w.process.pid is not None]
-
-    def run(self, job: Job, timeout: float) -> Outcome:
-        """Run ``job`` on a free worker; workers reopen when :attr:`store_path` has changed (after a write)."""
+        Raises:
+            QueryTimeout: nothing came within ``limit`` seconds (the query is stopped, or its process recycled).
+        """
+        loop = asyncio.get_running_loop()
+        channel = _Channel(loop, time.monotonic() + limit)
+        self._pool.submit(_produce, self.store, job, channel)
         try:
-            worker = self._idle.get(timeout=self.queue_timeout)
-        except queue.Empty as err:
-            raise Overloaded(f"all {self.size} query workers stayed busy for {self.queue_timeout:g} s") from err
-        deadline = time.monotonic() + timeout
-        try:
-            worker.conn.send((job, str(self.store_path)))
-            if worker.conn.poll(max(0.0, deadline - time.monotonic())):
-                outcome: Outcome = worker.conn.recv()
-                self._idle.put(worker)
-                return outcome
-        except (EOFError, OSError, BrokenPipeError) as err:  # the worker died under the query
-            log.error("query worker %s died: %s", worker.process.pid, err)
-            self._retire(worker)
-            return Outcome(500, "text/plain; charset=utf-8", b"The query worker died while running the query.\n")
-        log.warning("query over its %.3g s limit: killing worker %s", timeout, worker.process.pid)
-        self._retire(worker)
-        raise QueryTimeout(timeout)
+            head = await channel.first()
+        except TimeoutError:
+            channel.cancelled.set()
+            loop.call_later(self.grace, self._check_stopped, channel)
+            raise QueryTimeout(limit) from None
+        except asyncio.CancelledError:
+            channel.cancelled.set()
+            raise
+        assert isinstance(head, Outcome | Stream)
+        return Answer(head, channel)
+
+    async def run(self, job: Job, limit: float) -> Outcome:
+        """Run ``job`` to completion and return the whole answer (for callers that need it in one piece)."""
+        answer = await self.start(job, limit)
+        if isinstance(answer.head, Outcome):
+            return answer.head
+        body = bytearray(answer.head.first)
+        async for chunk in answer.rest():
+            body += chunk
+        return Outcome(200, answer.head.media_type, bytes(body))
+
+    def watch(self, answer: Answer) -> None:
+        """After a streamed answer was abandoned: recycle if its thread does not come back in time."""
+        asyncio.get_running_loop().call_later(self.grace, self._check_stopped, answer._channel)
+
+    def _check_stopped(self, channel: _Channel) -> None:
+        if channel.finished.is_set():
+            return
+        self.stuck += 1
+        log.warning("a query is still running %.3g s past its deadline and cannot be interrupted", self.grace)
+        if self.on_stuck is not None:
+            self.on_stuck()
 
     def close(self) -> None:
-        with self._lock:
-            workers = list(self._all)
-        for worker in workers:
-            worker.conn.close()
-            worker.process.kill()
-            worker.process.join(5)
-
-
-def default_workers() -> int:
-    """One worker per core: the engine is CPU-bound."""
-    return max(1, os.cpu_count() or 1)
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,7 +1,7 @@
 """Evaluate a query and serialise its result in the negotiated format: pure, and safe to run in any process.
 
-Both executors (in-process threads and the worker pool) call :func:`execute`, so a query gives the same
-bytes and status whichever path serves it.
+The streaming executor (server/executor.py) and the buffered :func:`execute` share :func:`evaluate`, so a query
+gives the same status and bytes whichever path serves it.
 """
 
 from __future__ import annotations
@@ -39,8 +39,11 @@ def _text(status: int, message: str) -> Outcome:
     return Outcome(status, "text/plain; charset=utf-8", (message.rstrip() + "\n").encode())
 
 
-def execute(store: GraphStore, job: Job) -> Outcome:
-    """Run ``job`` on ``store``; client errors become 4xx outcomes, never exceptions."""
+QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+def evaluate(store: GraphStore, job: Job) -> Outcome | tuple[QueryResult, conneg.Offer]:
+    """Evaluate ``job`` and pick its format: the (lazy) result and the offer, or a 4xx/5xx outcome."""
     try:
         result = store.query(job.query, job.dataset, base_iri=job.base_iri)
     except SyntaxError as err:
@@ -49,17 +52,33 @@ def execute(store: GraphStore, job: Job) -> Outcome:
         return _text(400, f"Bad request: {err}")
     except RuntimeError as err:  # a valid query the engine cannot run, e.g. an unknown extension function
         return _text(501, f"Not supported by this endpoint: {err}")
+    except OSError as err:  # an eager evaluation (aggregate, sort) failed, e.g. a SERVICE call
+        return error_outcome(job, err)
     offers = conneg.RDF_OFFERS if isinstance(result, ox.QueryTriples) else conneg.RESULT_OFFERS
     offer = conneg.negotiate(job.accept, offers, job.format)
     if offer is None:
         return _text(406, f"No acceptable result format: this query can return {conneg.describe(offers)}.")
+    return result, offer
+
+
+def error_outcome(job: Job, err: OSError) -> Outcome:
+    """The answer for an evaluation error: 502 when a remote SERVICE failed, else 500."""
+    if "SERVICE" in job.query.upper():  # a remote endpoint failed: a gateway error, not ours
+        return _text(502, f"A SERVICE call failed: {err}")
+    return _text(500, f"Query evaluation failed: {err}")
+
+
+def execute(store: GraphStore, job: Job) -> Outcome:
+    """Run ``job`` on ``store`` and serialise the whole answer; client errors become 4xx outcomes, never exceptions."""
+    evaluated = evaluate(store, job)
+    if isinstance(evaluated, Outcome):
+        return evaluated
+    result, offer = evaluated
     try:
         if isinstance(result, ox.QueryTriples):
             body = ox.serialize(result, format=offer.format, prefixes=PREFIXES)  # type: ignore[arg-type]
         else:
             body = result.serialize(format=offer.format)  # type: ignore[arg-type]
     except OSError as err:  # evaluation errors surface while the lazy result is consumed
-        if "SERVICE" in job.query.upper():  # a remote endpoint failed: a gateway error, not ours
-            return _text(502, f"A SERVICE call failed: {err}")
-        return _text(500, f"Query evaluation failed: {err}")
+        return error_outcome(job, err)
     return Outcome(200, offer.content_type, body or b"")

@@ -24,8 +24,11 @@ class Settings:
         max_body_bytes: request bodies above this size are refused with 413.
         max_query_length: queries longer than this (in characters) are refused with 413.
         query_timeout: the time limit of a query in seconds; a request's ``timeout`` may only lower it.
-        query_workers: worker processes that run queries (hard time limits); 0 runs them in the server
-            process, where a time limit cannot be enforced (fine for in-memory test stores).
+        processes: the serving processes ``kg serve`` starts (default: one per core); each answers requests and
+            runs its queries in threads, and is recycled when a query cannot be stopped at its limit.
+        query_threads: queries that may run at once in one serving process.
+        runtime_dir: set by ``kg serve`` for its processes: where the writer publishes checkpoints and listens
+            (server/readers.py); None for an app created directly.
         write_token: the bearer token that writes need; None (the default) makes the server read-only.
             Read from ``KG_WRITE_TOKEN`` or from the file named by ``KG_WRITE_TOKEN_FILE``; never logged.
         load_allowlist: documents that SPARQL ``LOAD`` may fetch (none by default).
@@ -40,7 +43,9 @@ class Settings:
     max_body_bytes: int = 1_000_000
     max_query_length: int = 100_000
     query_timeout: float = 30.0
-    query_workers: int = 2
+    processes: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    query_threads: int = 4
+    runtime_dir: Path | None = None
     service_allowlist: tuple[str, ...] = (WIKIDATA_SPARQL,)
     write_token: str | None = field(default=None, repr=False)
     load_allowlist: tuple[str, ...] = ()
@@ -57,8 +62,10 @@ class Settings:
             env["max_query_length"] = int(os.environ["KG_MAX_QUERY_LENGTH"])
         if "KG_QUERY_TIMEOUT" in os.environ:
             env["query_timeout"] = float(os.environ["KG_QUERY_TIMEOUT"])
-        if "KG_QUERY_WORKERS" in os.environ:
-            env["query_workers"] = int(os.environ["KG_QUERY_WORKERS"])
+        if "KG_PROCESSES" in os.environ:
+            env["processes"] = int(os.environ["KG_PROCESSES"])
+        if "KG_QUERY_THREADS" in os.environ:
+            env["query_threads"] = int(os.environ["KG_QUERY_THREADS"])
         if "KG_WRITE_TOKEN_FILE" in os.environ:
             env["write_token"] = Path(os.environ["KG_WRITE_TOKEN_FILE"]).read_text(encoding="utf-8").strip()
         elif os.environ.get("KG_WRITE_TOKEN"):

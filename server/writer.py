@@ -13,6 +13,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from kg.changes import Diff, LoadRefused, update_diff
 from kg.dump import write_dumps
 from kg.gate import Gate, ProtectedData, Verdict
@@ -83,17 +85,20 @@ class Writer:
             diff = update_diff(self.store.raw, text, base_iri, load_allowlist, self.store.union_default_graph)
             return self._apply(diff)
 
-    def apply(self, diff: Diff) -> Committed:
+    def apply(self, diff: Diff, drop_graphs: tuple[ox.NamedNode, ...] = ()) -> Committed:
+        """Apply a diff through the gate; ``drop_graphs`` (emptied by the diff) are removed from the store too."""
         with self.gate.lock:
-            return self._apply(diff)
+            return self._apply(diff, drop_graphs)
 
-    def _apply(self, diff: Diff) -> Committed:
-        if not diff:
+    def _apply(self, diff: Diff, drop_graphs: tuple[ox.NamedNode, ...] = ()) -> Committed:
+        if not diff and not drop_graphs:
             return Committed(0, 0, self.version, 0)
         verdict = self.gate.judge(self.store.raw, diff)
         if not verdict.report.conforms:
             raise Rejected(verdict)
         self.store.commit(diff)
+        for graph in drop_graphs:  # before the listeners: readers must not see an emptied graph linger
+            self.store.raw.remove_graph(graph)
         self.writes += 1
         version = self.version
         for listener in self.listeners:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 
 from fastapi import APIRouter, Request, Response
@@ -15,6 +16,7 @@ from kg.validate import ONTOLOGY_FILE
 from kg.void import void_description
 from server import conneg
 from server.rdf import negotiate_rdf, rdf_response
+from server.readers import read_processes
 
 router = APIRouter()
 
@@ -39,15 +41,16 @@ def _root(request: Request) -> str:
 @router.get("/health", summary="Liveness and data version")
 def health(request: Request) -> JSONResponse:
     store = request.app.state.store
-    executor = request.app.state.executor
+    processes = read_processes(request.app.state.settings.runtime_dir)
     return JSONResponse(
         {
             "status": "ok",
             "data_version": request.app.state.data_version,
             "triples": len(store),
             "graphs": store.graphs(),
-            "query_workers": getattr(executor, "pids", []),
-            "workers_killed": getattr(executor, "killed", 0),
+            "process": os.getpid(),  # the serving process that answered
+            "processes": processes["pids"],
+            "processes_recycled": processes["recycled"],
         }
     )
 

@@ -13,8 +13,10 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from kg.changes import Diff
-from server import conneg
+from server import conneg, protocol
 from server.errors import ProtocolError
+from server.protocol import check_nesting
+from server.routers.sparql import read_body, read_text
 from server.writer import Committed, Rejected, Writer, check_token
 
 router = APIRouter()
@@ -62,8 +64,6 @@ def rejected_response(request: Request, err: Rejected) -> Response:
 
 async def run_update(request: Request, text: str) -> Response:
     """Authenticate, then evaluate an update through the gate (in a thread: validation takes CPU)."""
-    from server.routers.sparql import check_nesting
-
     writer = _writer(request)
     settings = request.app.state.settings
     if len(text) > settings.max_query_length:
@@ -79,10 +79,8 @@ async def run_update(request: Request, text: str) -> Response:
 
 @router.post("/update", summary="SPARQL 1.1 Update (bearer token; SHACL-gated)")
 async def update(request: Request) -> Response:
-    from server.routers.sparql import _body, _decode, _media_type
-
-    media_type = _media_type(request)
-    body = _decode(await _body(request), request)
+    media_type = protocol.media_type(request.headers.get("content-type", ""))
+    body = await read_text(request)
     if media_type == FORM:
         values = parse_qs(body, keep_blank_values=True).get("update", [])
         if len(values) != 1:
@@ -113,15 +111,13 @@ def _target(request: Request) -> ox.NamedNode | ox.DefaultGraph | None:
 
 
 async def _payload(request: Request, graph: ox.NamedNode | ox.DefaultGraph) -> list[ox.Quad]:
-    from server.routers.sparql import _body
-
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     rdf_format = PAYLOAD_FORMATS.get(media_type)
     if rdf_format is None:
         raise ProtocolError(
             415, f"Unsupported RDF Content-Type {media_type or '(none)'!r}: use {', '.join(PAYLOAD_FORMATS)}."
         )
-    body = await _body(request)
+    body = await read_body(request)
     base = graph.value if isinstance(graph, ox.NamedNode) else str(request.url.replace(query=""))
     try:
         return [
@@ -140,10 +136,15 @@ def _exists(writer: Writer, graph: ox.NamedNode | ox.DefaultGraph) -> bool:
 
 
 async def _gsp_apply(
-    request: Request, writer: Writer, diff: Diff, created: bool, location: str | None = None
+    request: Request,
+    writer: Writer,
+    diff: Diff,
+    created: bool,
+    location: str | None = None,
+    drop_graphs: tuple[ox.NamedNode, ...] = (),
 ) -> Response:
     try:
-        result = await run_in_threadpool(writer.apply, diff)
+        result = await run_in_threadpool(writer.apply, diff, drop_graphs)
     except Rejected as err:
         return rejected_response(request, err)
     headers = {"Location": location} if location else None
@@ -187,7 +188,5 @@ async def delete_graph(request: Request) -> Response:
     if not _exists(writer, graph):
         raise ProtocolError(404, f"No graph {graph} in this store.")
     diff = Diff(removed=set(_existing(writer, graph)))
-    result = await _gsp_apply(request, writer, diff, created=False)
-    if result.status_code == 200 and isinstance(graph, ox.NamedNode):
-        writer.store.raw.remove_graph(graph)
-    return result
+    dropped = (graph,) if isinstance(graph, ox.NamedNode) else ()
+    return await _gsp_apply(request, writer, diff, created=False, drop_graphs=dropped)

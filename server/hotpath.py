@@ -1,0 +1,248 @@
+"""The hot path: SPARQL queries on ``/sparql`` answered by a plain ASGI handler, in front of the FastAPI app.
+
+A small query costs the engine a fraction of a millisecond; FastAPI's routing, request objects and endpoint
+machinery cost several times that (docs/performance.md). So queries never reach FastAPI: this middleware
+reads the request from the ASGI scope, applies every protocol check of the FastAPI route (body limit,
+charset, Content-Type, SERVICE allowlist, nesting, query length, ``timeout``), negotiates the format from
+a memoised table, answers ``304`` to a matching ``If-None-Match``, runs the query in the executor and streams
+the answer. Everything else — updates, the service description, other paths — goes on to the app, with the
+body it has already read replayed. Timing, metrics, gzip and CORS stay in the middlewares around it.
+
+On a writable server's reader processes it also refreshes the store view before every request (a cheap
+``stat``), and forwards every write to the process that owns the store (:mod:`server.forward`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from server.errors import ProtocolError
+from server.executor import Answer, Executor, QueryTimeout
+from server.federation import refuse_disallowed_service
+from server.protocol import (
+    QueryRequest,
+    body_too_large,
+    check_nesting,
+    etag,
+    matches,
+    parse_request,
+    time_limit,
+)
+from server.results import Job, Outcome
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+log = logging.getLogger("kg.server")
+
+SPARQL_PATH = "/sparql"
+_WANTED = {b"accept", b"content-type", b"content-length", b"if-none-match", b"host"}
+_CACHE_CONTROL = b"public, max-age=0, must-revalidate"
+
+
+class _Route:
+    """What the timing middleware reads from ``scope["route"]`` for its metrics label."""
+
+    path = SPARQL_PATH
+
+
+_ROUTE = _Route()
+
+
+class StreamBrokenOff(Exception):
+    """A streamed answer failed after its first bytes were sent; the connection is closed to show it."""
+
+
+def _headers(scope: Scope) -> dict[bytes, str]:
+    found: dict[bytes, str] = {}
+    for key, value in scope["headers"]:
+        if key in _WANTED:
+            text = value.decode("latin-1")
+            found[key] = f"{found[key]}, {text}" if key in found else text
+    return found
+
+
+async def read_body(receive: Receive, declared: str | None, limit: int) -> bytes:
+    """The whole request body, refused with 413 past ``limit`` bytes (declared or actual)."""
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise body_too_large(limit)
+    body = b""
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ConnectionResetError("the client went away while sending its request")
+        body += message.get("body", b"")
+        if len(body) > limit:
+            raise body_too_large(limit)
+        more = message.get("more_body", False)
+    return body
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that yields the already-read body first, then defers to the real one (disconnects)."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
+
+
+async def send_text(send: Send, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    body = (message.rstrip() + "\n").encode()
+    await _send_whole(send, status, "text/plain; charset=utf-8", body, headers)
+
+
+async def _send_whole(
+    send: Send, status: int, media_type: str, body: bytes, headers: dict[str, str] | None = None
+) -> None:
+    raw = [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode())]
+    raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+class SparqlHotPath:
+    """ASGI middleware answering ``GET``/``POST /sparql`` queries; ``state`` is the FastAPI app's state."""
+
+    def __init__(self, app: ASGIApp, state: Any) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        view = self.state.view
+        if view is not None:
+            view.refresh()
+        forward = self.state.forward
+        path, method = scope["path"], scope["method"]
+        if forward is not None and forward.is_write(path, method):
+            await forward(scope, receive, send, self.state.settings.max_body_bytes)
+            return
+        if path != SPARQL_PATH or method not in ("GET", "POST"):
+            await self.app(scope, receive, send)
+            return
+        scope["route"] = _ROUTE
+        headers = _headers(scope)
+        settings = self.state.settings
+        query_string = scope["query_string"].decode("latin-1")
+        body = b""
+        try:
+            if method == "POST":
+                body = await read_body(receive, headers.get(b"content-length"), settings.max_body_bytes)
+            parsed = parse_request(method, query_string, headers.get(b"content-type", ""), body)
+            refuse_disallowed_service(parsed, settings.service_allowlist)  # before any engine sees it
+        except ProtocolError as err:
+            await send_text(send, err.status, err.message, err.headers)
+            return
+        except ConnectionResetError:
+            return
+        if not isinstance(parsed, QueryRequest):  # an update, or a GET without a query: the app's routes
+            if forward is not None and parsed is not None:
+                await forward(scope, replay(body, receive), send, settings.max_body_bytes)
+                return
+            await self.app(scope, replay(body, receive), send)
+            return
+        await self._query(scope, receive, send, parsed, headers, query_string)
+
+    async def _query(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        parsed: QueryRequest,
+        headers: dict[bytes, str],
+        query_string: str,
+    ) -> None:
+        settings = self.state.settings
+        accept = headers.get(b"accept")
+        tag = etag(self.state.data_version, query_string, accept or "") if scope["method"] == "GET" else None
+        if tag and matches(headers.get(b"if-none-match"), tag):
+            start = {"type": "http.response.start", "status": 304}
+            await send({**start, "headers": [(b"etag", tag.encode()), (b"vary", b"Accept")]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        try:
+            if len(parsed.query) > settings.max_query_length:
+                raise ProtocolError(413, f"Query too long: the limit is {settings.max_query_length} characters.")
+            check_nesting(parsed.query)
+            limit = time_limit(parsed.timeout, settings.query_timeout)
+        except ProtocolError as err:
+            await send_text(send, err.status, err.message, err.headers)
+            return
+        # Relative IRIs in a query resolve against the endpoint's own URL (SPARQL 1.1 Query §4.1.1.1).
+        job = Job(parsed.query, parsed.dataset, accept, parsed.format, _endpoint_url(scope, headers))
+        executor: Executor = self.state.executor
+        try:
+            answer = await executor.start(job, limit)
+        except QueryTimeout as err:
+            await self._timeout(send, err)
+            return
+        extra = [(b"vary", b"Accept")]
+        head = answer.head
+        if isinstance(head, Outcome):
+            if tag and head.status == 200:
+                extra += [(b"etag", tag.encode()), (b"cache-control", _CACHE_CONTROL)]
+            raw = [(b"content-type", head.media_type.encode()), (b"content-length", str(len(head.body)).encode())]
+            await send({"type": "http.response.start", "status": head.status, "headers": raw + extra})
+            await send({"type": "http.response.body", "body": head.body})
+            return
+        if tag:
+            extra += [(b"etag", tag.encode()), (b"cache-control", _CACHE_CONTROL)]
+        await self._stream(receive, send, answer, [(b"content-type", head.media_type.encode()), *extra])
+
+    async def _stream(self, receive: Receive, send: Send, answer: Answer, headers: list[tuple[bytes, bytes]]) -> None:
+        """Send a large answer chunk by chunk; stop the query if the client leaves, cut off if it breaks."""
+        assert not isinstance(answer.head, Outcome)
+
+        async def watch_disconnect() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            answer.cancel()
+
+        watcher = asyncio.create_task(watch_disconnect())
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": answer.head.first, "more_body": True})
+            async for chunk in answer.rest():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        except (TimeoutError, RuntimeError, OSError) as err:
+            answer.cancel()
+            self.state.executor.watch(answer)
+            if isinstance(err, TimeoutError):
+                self.state.metrics.timeouts.inc()
+            raise StreamBrokenOff(f"the streamed answer was cut off: {err or 'time limit reached'}") from err
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+
+    async def _timeout(self, send: Send, err: QueryTimeout) -> None:
+        self.state.metrics.timeouts.inc()
+        body = json.dumps({"error": "query-timeout", "message": str(err), "limit_seconds": err.limit}).encode()
+        await _send_whole(send, 503, "application/json", body, {"Cache-Control": "no-store"})
+
+
+def _endpoint_url(scope: Scope, headers: dict[bytes, str]) -> str:
+    """This endpoint's URL as the client addressed it (scheme, Host, root path), without the query string."""
+    host = headers.get(b"host")
+    if not host:
+        server = scope.get("server")
+        host = f"{server[0]}:{server[1]}" if server else "localhost"
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{scope['path']}"

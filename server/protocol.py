@@ -1,0 +1,191 @@
+"""Reading a SPARQL 1.1 Protocol request (https://www.w3.org/TR/sparql11-protocol/): pure functions over the
+raw request parts, shared by the ASGI hot path (:mod:`server.hotpath`) and the FastAPI routes.
+
+Nothing here knows ASGI or Starlette: a request is its method, query string, ``Content-Type`` and body, so
+the hot path can answer a query without building a framework request object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from kg.store import Dataset
+from server.errors import ProtocolError
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+
+#: Deeper bracket nesting than this is refused before parsing (the engine's parser recurses on it).
+MAX_NESTING = 200
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """A protocol query request, once its parameters are read and checked."""
+
+    query: str
+    dataset: Dataset
+    format: str | None
+    timeout: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateRequest:
+    """A SPARQL Update sent to /sparql (POST form ``update=`` or ``application/sparql-update``)."""
+
+    update: str
+
+
+def media_type(content_type: str) -> str:
+    """The bare, lower-cased media type of a ``Content-Type`` value.
+
+    >>> media_type("Application/SPARQL-Query; charset=UTF-8")
+    'application/sparql-query'
+    """
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def decode(body: bytes, content_type: str) -> str:
+    """The body as text; SPARQL requests are UTF-8 (415 for another charset, 400 for bad bytes).
+
+    >>> decode("é".encode(), "application/sparql-query; charset=utf-8")
+    'é'
+    """
+    charset = "utf-8"
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value:
+            charset = value.strip('"')
+    if charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise ProtocolError(415, f"Unsupported charset {charset!r}: SPARQL requests must be UTF-8.")
+    try:
+        return body.decode(charset)
+    except (LookupError, UnicodeDecodeError) as err:
+        raise ProtocolError(400, f"The request body is not valid {charset}: {err}") from err
+
+
+def body_too_large(limit: int) -> ProtocolError:
+    return ProtocolError(413, f"Request body too large: the limit is {limit} bytes.")
+
+
+def _single(params: dict[str, list[str]], name: str) -> str | None:
+    values = params.get(name, [])
+    if len(values) > 1:
+        raise ProtocolError(400, f"The parameter '{name}' must be given at most once.")
+    return values[0] if values else None
+
+
+def _dataset(params: dict[str, list[str]]) -> Dataset:
+    return Dataset(tuple(params.get("default-graph-uri", [])), tuple(params.get("named-graph-uri", [])))
+
+
+def _query(query: str, params: dict[str, list[str]]) -> QueryRequest:
+    return QueryRequest(query, _dataset(params), _single(params, "format"), _single(params, "timeout"))
+
+
+def parse_request(
+    method: str, query_string: str, content_type: str, body: bytes
+) -> QueryRequest | UpdateRequest | None:
+    """Read a protocol request; None for a GET without ``query`` (the caller describes the service).
+
+    >>> parse_request("GET", "query=ASK%7B%7D&format=csv", "", b"")
+    QueryRequest(query='ASK{}', dataset=Dataset(default_graphs=(), named_graphs=()), format='csv', timeout=None)
+    >>> parse_request("POST", "", "application/sparql-update", b"CLEAR ALL")
+    UpdateRequest(update='CLEAR ALL')
+
+    Raises:
+        ProtocolError: 400 for a malformed request, 415 for a Content-Type the protocol does not define.
+    """
+    url_params = parse_qs(query_string, keep_blank_values=True)
+    if method in ("GET", "HEAD"):
+        if "update" in url_params:
+            raise ProtocolError(400, "SPARQL Update is not allowed with GET; POST it instead.")
+        query = _single(url_params, "query")
+        return None if query is None else _query(query, url_params)
+
+    kind = media_type(content_type)
+    if kind == FORM:
+        form = parse_qs(decode(body, content_type), keep_blank_values=True)
+        if "update" in form:
+            if "query" in form or len(form["update"]) != 1:
+                raise ProtocolError(400, "Give exactly one 'update' parameter, and no 'query', in the form body.")
+            return UpdateRequest(form["update"][0])
+        query = _single(form, "query")
+        if query is None:
+            raise ProtocolError(400, "Missing the 'query' parameter in the form body.")
+        return _query(query, {**url_params, **{k: v for k, v in form.items() if k != "query"}})
+    if kind == SPARQL_QUERY:
+        if "query" in url_params:
+            raise ProtocolError(400, "A direct POST carries the query in its body, not in a 'query' parameter.")
+        return _query(decode(body, content_type), url_params)
+    if kind == SPARQL_UPDATE:
+        return UpdateRequest(decode(body, content_type))
+    raise ProtocolError(
+        415,
+        f"Unsupported Content-Type {kind or '(none)'!r}: POST a query as {FORM} or {SPARQL_QUERY}.",
+    )
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of brackets in a query (string literals included: a cheap, safe upper bound).
+
+    >>> nesting_depth("SELECT * WHERE { { ?s ?p (1 + (2)) } }")
+    4
+    """
+    depth = deepest = 0
+    for char in text:
+        if char in "({[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")}]":
+            depth = max(0, depth - 1)
+    return deepest
+
+
+def check_nesting(text: str) -> None:
+    """Raises ProtocolError(400) for a request nested deeper than :data:`MAX_NESTING`.
+
+    The engine's parser recurses on nesting and a deep enough query overflows its stack. A query with fewer
+    opening brackets than the limit cannot be nested deeper, so most queries are not scanned at all.
+    """
+    if text.count("{") + text.count("(") + text.count("[") <= MAX_NESTING:
+        return
+    if nesting_depth(text) > MAX_NESTING:
+        raise ProtocolError(400, f"The request is nested more than {MAX_NESTING} levels deep: refused.")
+
+
+def time_limit(requested: str | None, limit: float) -> float:
+    """The per-request ``timeout`` (seconds), capped by the server's limit.
+
+    >>> time_limit("2.5", 30.0), time_limit(None, 30.0), time_limit("99", 30.0)
+    (2.5, 30.0, 30.0)
+    """
+    if requested is None or requested == "":
+        return limit
+    try:
+        value = float(requested)
+    except ValueError as err:
+        raise ProtocolError(400, f"The 'timeout' parameter must be a number of seconds, not {requested!r}.") from err
+    if not value > 0:
+        raise ProtocolError(400, "The 'timeout' parameter must be a positive number of seconds.")
+    return min(value, limit)
+
+
+def etag(data_version: str, query_string: str, accept: str) -> str:
+    """A strong ETag for a GET query: the data version, the query string and the negotiation inputs."""
+    key = "\n".join((data_version, query_string, accept))
+    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+def matches(if_none_match: str | None, tag: str) -> bool:
+    """Whether an ``If-None-Match`` header matches ``tag`` (weak comparison, RFC 9110 §13.1.2).
+
+    >>> matches('W/"a", "b"', '"b"'), matches(None, '"b"'), matches("*", '"b"')
+    (True, False, True)
+    """
+    if not if_none_match:
+        return False
+    return if_none_match.strip() == "*" or tag in (t.strip().removeprefix("W/") for t in if_none_match.split(","))

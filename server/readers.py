@@ -1,0 +1,82 @@
+"""How the reader processes of a writable server follow its writer: a pointer file names the latest checkpoint.
+
+The supervisor's process owns the read-write store (server/supervisor.py). After every commit it takes a
+checkpoint (:class:`kg.store.Snapshots`: hard links, milliseconds) and :func:`publish`es it; each reader
+checks the pointer before every request (one ``stat``) and reopens read-only on a new checkpoint, so a client
+reads its own write on its next request, whichever process answers it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from kg.store import OxigraphStore
+
+POINTER = "current.json"
+WRITER_SOCKET = "writer.sock"
+PROCESSES = "processes.json"
+
+
+def publish(runtime_dir: Path, checkpoint: Path, version: str) -> None:
+    """Point the readers at ``checkpoint`` (atomically: a reader sees the old pointer or the new one)."""
+    tmp = runtime_dir / (POINTER + ".tmp")
+    tmp.write_text(json.dumps({"path": str(checkpoint), "version": version}), encoding="utf-8")
+    os.replace(tmp, runtime_dir / POINTER)
+
+
+class CheckpointView:
+    """A read-only view of the latest published checkpoint; :meth:`refresh` reopens when a new one appears.
+
+    Args:
+        pointer: the pointer file :func:`publish` writes.
+        on_change: called with the new store and data version after a reopen.
+    """
+
+    def __init__(self, pointer: Path, on_change: Callable[[OxigraphStore, str], None] | None = None) -> None:
+        self.pointer = pointer
+        self.on_change = on_change
+        self._key: tuple[int, int] | None = None
+        self.path = ""
+        self.version = ""
+        self.store: OxigraphStore
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reopen if the pointer has moved since the last call (raises OSError only on the first)."""
+        try:
+            stat = os.stat(self.pointer)
+        except OSError:
+            if self._key is None:
+                raise
+            return  # keep serving the last checkpoint
+        key = (stat.st_mtime_ns, stat.st_ino)
+        if key == self._key:
+            return
+        target = json.loads(self.pointer.read_text(encoding="utf-8"))
+        if target["path"] != self.path:
+            self.store = OxigraphStore.open(Path(target["path"]), read_only=True)
+            self.path = target["path"]
+        self.version = target["version"]
+        self._key = key
+        if self.on_change is not None:
+            self.on_change(self.store, self.version)
+
+
+def write_processes(runtime_dir: Path, pids: list[int], recycled: int) -> None:
+    """Record the serving processes for ``/health`` (written by the supervisor)."""
+    tmp = runtime_dir / (PROCESSES + ".tmp")
+    tmp.write_text(json.dumps({"pids": pids, "recycled": recycled}), encoding="utf-8")
+    os.replace(tmp, runtime_dir / PROCESSES)
+
+
+def read_processes(runtime_dir: Path | None) -> dict[str, object]:
+    """What :func:`write_processes` recorded, or an empty record outside ``kg serve``."""
+    if runtime_dir is None:
+        return {"pids": [os.getpid()], "recycled": 0}
+    try:
+        return json.loads((runtime_dir / PROCESSES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"pids": [os.getpid()], "recycled": 0}
