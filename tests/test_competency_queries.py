@@ -7,7 +7,9 @@ segment of their IRI, so the answers do not depend on the base IRI.
 from __future__ import annotations
 
 import hashlib
+import re
 
+import pyoxigraph as ox
 import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 
@@ -15,6 +17,7 @@ from kg.annotations import SOURCES_DIR
 from kg.build import BuildResult
 from kg.queries import all_queries, load
 from kg.store import OxigraphStore
+from kg.validate import ONTOLOGY_FILE
 
 ADVISER = "Special Adviser to the Prime Minister (Japan)"
 DEFENSE = "Minister of Defense (Japan)"
@@ -112,6 +115,26 @@ def test_cq4_doubts_and_qualifications_of_strategic_autonomy(server_url: str) ->
         ("satake-easier-said-than-done", "Paraphrase", "Doubts", "Satake Tomohiko"),
         ("satake-easier-said-than-done-quote", "DirectQuotation", "Doubts", "Satake Tomohiko"),
     ]
+
+
+def test_cq4_lists_every_statement_class_of_the_ontology() -> None:
+    """CQ4 names the statement classes in a VALUES list instead of walking ``?kind rdfs:subClassOf kg:Statement``
+    (oxigraph plans the walk badly); the list must stay exactly the ontology's direct subclasses of kg:Statement."""
+    ontology = ox.Store()
+    ontology.load(path=str(ONTOLOGY_FILE), format=ox.RdfFormat.TURTLE)
+    subclasses = {
+        str(solution["kind"])
+        for solution in ontology.query(
+            "PREFIX kg: <https://w3id.org/akg/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+            "SELECT ?kind WHERE { ?kind rdfs:subClassOf kg:Statement }"
+        )
+    }
+    assert subclasses, "the ontology has no subclass of kg:Statement"
+    values = re.search(r"VALUES \?kind \{([^}]*)\}", load("CQ4").text)
+    assert values, "CQ4 has no VALUES ?kind list"
+    listed = [re.sub(r"^kg:", "https://w3id.org/akg/ontology#", term) for term in values.group(1).split()]
+    assert len(listed) == len(set(listed)), listed
+    assert {f"<{iri}>" for iri in listed} == subclasses
 
 
 def test_cq5_every_quotation_with_offsets_that_select_its_text(server_url: str) -> None:
