@@ -99,7 +99,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     if ui.YASGUI_BUILD.is_dir():
         app.mount("/static/yasgui", StaticFiles(directory=ui.YASGUI_BUILD), name="yasgui")
     app.include_router(metrics_router(app.state.metrics))
-    # Innermost first: queries take the hot path inside gzip, CORS and timing, which wrap every response.
+    # Innermost first. Queries take the hot path: outside CORS and gzip when neither applies, else inside them.
     app.add_middleware(SparqlHotPath, state=app.state)
     # Reads may come from any origin; no credentials, and no Authorization header, so CORS grants no writes.
     app.add_middleware(
@@ -110,7 +110,8 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         expose_headers=["ETag", "Link", "Server-Timing", "Content-Disposition"],
         allow_credentials=False,
     )
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
+    app.add_middleware(SparqlHotPath, state=app.state, outer=True)
     app.add_middleware(TimingMiddleware, metrics=app.state.metrics)
     return app
 

@@ -14,6 +14,11 @@ Time limits (docs/timeouts.md). pyoxigraph cannot cancel a query from outside, s
   answered ``503`` at once, and if it has not come back ``grace`` seconds later, ``on_stuck`` is called: under
   ``kg serve`` that recycles the whole serving process (server/supervisor.py), which is how its CPU is
   reclaimed, since a thread cannot be killed.
+
+Handing a query to a thread and back costs about as much as a small lookup itself (~40 µs). So a query whose
+whole answer once took a thread under half a millisecond (same text, dataset and format, same store) is
+answered on the event loop from then on: its cost is known, and it blocks the loop for less than the hand-off
+would have cost. Anything slower, streamed, or calling a SERVICE always runs in a thread.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import contextlib
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,13 +37,22 @@ import pyoxigraph as ox
 
 from kg.iris import PREFIXES
 from kg.store import GraphStore
-from server.results import Job, Outcome, error_outcome, evaluate
+from server.results import Job, Outcome, error_outcome, evaluate, execute
 
 log = logging.getLogger("kg.server")
 
 #: Bytes per streamed chunk, and how many chunks may wait for a slow client before the query thread blocks.
 CHUNK_BYTES = 64 * 1024
 QUEUED_CHUNKS = 4
+#: A query (the same text, dataset and format, on the same store) whose whole answer took a thread less than
+#: INLINE_BELOW seconds is answered on the event loop the next time: handing it to a thread and back costs more
+#: than running it. Should it take over INLINE_UNLEARN there, it goes back to the threads. The costs of the
+#: INLINE_MEMORY most recent such queries (of at most INLINE_MAX_QUERY characters) are remembered. Queries
+#: that call a SERVICE never are: a remote endpoint's time varies.
+INLINE_BELOW = 0.0005
+INLINE_UNLEARN = 0.002
+INLINE_MEMORY = 10_000
+INLINE_MAX_QUERY = 4_000
 
 
 class QueryTimeout(Exception):
@@ -75,6 +90,7 @@ class _Channel:
         self.space = threading.Semaphore(QUEUED_CHUNKS)
         self.cancelled = threading.Event()
         self.finished = threading.Event()  # the query thread has returned
+        self.took: float | None = None  # seconds the thread spent on an answer it sent whole
         self._first = True
 
     def stop_requested(self) -> bool:
@@ -167,8 +183,10 @@ def _produce(store: GraphStore, job: Job, channel: _Channel) -> None:
     try:
         if channel.stop_requested():  # waited for a thread past its deadline, or the client left
             return
+        started = time.perf_counter()
         evaluated = evaluate(store, job)
         if isinstance(evaluated, Outcome):
+            channel.took = time.perf_counter() - started
             channel.put(evaluated)
             return
         result, offer = evaluated
@@ -193,6 +211,7 @@ def _produce(store: GraphStore, job: Job, channel: _Channel) -> None:
                 channel.put(bytes(writer.buffer))
             channel.put(_End())
         else:
+            channel.took = time.perf_counter() - started
             channel.put(Outcome(200, offer.content_type, bytes(writer.buffer)))
     except _Stop:
         return
@@ -207,13 +226,14 @@ def _produce(store: GraphStore, job: Job, channel: _Channel) -> None:
 class Answer:
     """What a query produced: a complete :class:`Outcome`, or a :class:`Stream` and then :meth:`rest`."""
 
-    def __init__(self, head: Outcome | Stream, channel: _Channel) -> None:
+    def __init__(self, head: Outcome | Stream, channel: _Channel | None = None) -> None:
         self.head = head
         self._channel = channel
 
     async def rest(self) -> AsyncIterator[bytes]:
         """The chunks after the first; raises :class:`QueryTimeout` or :class:`RuntimeError` if the answer breaks
         off (the caller must then cut the response short)."""
+        assert self._channel is not None, "an answer sent whole has no rest"
         while True:
             try:
                 item = await self._channel.get()
@@ -229,11 +249,12 @@ class Answer:
 
     def cancel(self) -> None:
         """The client went away or the deadline passed: the query thread stops at its next write."""
-        self._channel.cancelled.set()
+        if self._channel is not None:
+            self._channel.cancelled.set()
 
 
 class Executor:
-    """Runs queries in a pool of threads of this process, each against its deadline.
+    """Runs queries in a pool of threads of this process, each against its deadline (known-quick ones inline).
 
     Args:
         store: the store to query; :meth:`use` swaps it (a writable server's readers reopen after a write).
@@ -254,10 +275,30 @@ class Executor:
         self.grace = grace
         self.on_stuck = on_stuck
         self.stuck = 0
+        self.inline = 0  # queries answered on the event loop (see start)
+        self._quick: OrderedDict[Job, None] = OrderedDict()
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kg-query")
 
     def use(self, store: GraphStore) -> None:
+        """Query ``store`` from now on (what was learnt of query costs on the old one is forgotten)."""
         self.store = store
+        self._quick.clear()
+
+    def _answer_inline(self, job: Job) -> Answer:
+        started = time.perf_counter()
+        outcome = execute(self.store, job)
+        if time.perf_counter() - started > INLINE_UNLEARN:  # not so quick after all: back to the threads
+            self._quick.pop(job, None)
+        self.inline += 1
+        return Answer(outcome)
+
+    def _learn(self, job: Job, channel: _Channel) -> None:
+        if len(job.query) > INLINE_MAX_QUERY or "SERVICE" in job.query.upper():  # a remote's time is not ours
+            return
+        if channel.took is not None and channel.took < INLINE_BELOW:
+            self._quick[job] = None
+            if len(self._quick) > INLINE_MEMORY:
+                self._quick.popitem(last=False)
 
     async def start(self, job: Job, limit: float) -> Answer:
         """Start ``job``; returns at its first part (the whole answer, when small).
@@ -265,6 +306,9 @@ class Executor:
         Raises:
             QueryTimeout: nothing came within ``limit`` seconds (the query is stopped, or its process recycled).
         """
+        if job in self._quick:
+            self._quick.move_to_end(job)
+            return self._answer_inline(job)
         loop = asyncio.get_running_loop()
         channel = _Channel(loop, time.monotonic() + limit)
         self._pool.submit(_produce, self.store, job, channel)
@@ -278,6 +322,8 @@ class Executor:
             channel.cancelled.set()
             raise
         assert isinstance(head, Outcome | Stream)
+        if isinstance(head, Outcome):
+            self._learn(job, channel)
         return Answer(head, channel)
 
     async def run(self, job: Job, limit: float) -> Outcome:

@@ -44,7 +44,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 log = logging.getLogger("kg.server")
 
 SPARQL_PATH = "/sparql"
-_WANTED = {b"accept", b"content-type", b"content-length", b"if-none-match", b"host"}
+_WANTED = {b"accept", b"content-type", b"content-length", b"if-none-match", b"host", b"origin", b"accept-encoding"}
 _CACHE_CONTROL = b"public, max-age=0, must-revalidate"
 
 
@@ -55,10 +55,6 @@ class _Route:
 
 
 _ROUTE = _Route()
-
-
-class StreamBrokenOff(Exception):
-    """A streamed answer failed after its first bytes were sent; the connection is closed to show it."""
 
 
 def _headers(scope: Scope) -> dict[bytes, str]:
@@ -116,29 +112,40 @@ async def _send_whole(
 
 
 class SparqlHotPath:
-    """ASGI middleware answering ``GET``/``POST /sparql`` queries; ``state`` is the FastAPI app's state."""
+    """ASGI middleware answering ``GET``/``POST /sparql`` queries; ``state`` is the FastAPI app's state.
 
-    def __init__(self, app: ASGIApp, state: Any) -> None:
+    The app has two: the ``outer`` one, outside the CORS and gzip middlewares, refreshes the store view,
+    forwards writes, and answers the queries that those middlewares would leave as they are (no ``Origin``, no
+    ``gzip`` in ``Accept-Encoding``), so the common case skips them; the inner one answers the others after
+    those middlewares have wrapped them.
+    """
+
+    def __init__(self, app: ASGIApp, state: Any, *, outer: bool = False) -> None:
         self.app = app
         self.state = state
+        self.outer = outer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        view = self.state.view
-        if view is not None:
-            view.refresh()
         forward = self.state.forward
         path, method = scope["path"], scope["method"]
-        if forward is not None and forward.is_write(path, method):
-            await forward(scope, receive, send, self.state.settings.max_body_bytes)
-            return
+        if self.outer:
+            view = self.state.view
+            if view is not None:
+                view.refresh()
+            if forward is not None and forward.is_write(path, method):
+                await forward(scope, receive, send, self.state.settings.max_body_bytes)
+                return
         if path != SPARQL_PATH or method not in ("GET", "POST"):
             await self.app(scope, receive, send)
             return
-        scope["route"] = _ROUTE
         headers = _headers(scope)
+        if self.outer and (b"origin" in headers or "gzip" in headers.get(b"accept-encoding", "")):
+            await self.app(scope, receive, send)  # to CORS and gzip, then the inner hot path
+            return
+        scope["route"] = _ROUTE
         settings = self.state.settings
         query_string = scope["query_string"].decode("latin-1")
         body = b""
@@ -174,7 +181,7 @@ class SparqlHotPath:
         tag = etag(self.state.data_version, query_string, accept or "") if scope["method"] == "GET" else None
         if tag and matches(headers.get(b"if-none-match"), tag):
             start = {"type": "http.response.start", "status": 304}
-            await send({**start, "headers": [(b"etag", tag.encode()), (b"vary", b"Accept")]})
+            await send({**start, "headers": [(b"etag", tag.encode()), (b"vary", b"Accept, Origin")]})
             await send({"type": "http.response.body", "body": b""})
             return
         try:
@@ -193,7 +200,7 @@ class SparqlHotPath:
         except QueryTimeout as err:
             await self._timeout(send, err)
             return
-        extra = [(b"vary", b"Accept")]
+        extra = [(b"vary", b"Accept, Origin")]
         head = answer.head
         if isinstance(head, Outcome):
             if tag and head.status == 200:
@@ -227,7 +234,9 @@ class SparqlHotPath:
             self.state.executor.watch(answer)
             if isinstance(err, TimeoutError):
                 self.state.metrics.timeouts.inc()
-            raise StreamBrokenOff(f"the streamed answer was cut off: {err or 'time limit reached'}") from err
+            # Returning without the last body message makes the server close the connection unfinished, so the
+            # client sees an incomplete body (there is no ASGI message for "abort").
+            log.warning("a streamed answer was cut off: %s", err or "its time limit was reached")
         finally:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -5,12 +5,16 @@ A plain ASGI middleware (not ``BaseHTTPMiddleware``), so streamed bodies pass th
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from fastapi import APIRouter, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+
+#: The directory where prometheus_client's multiprocess mode keeps every process's values.
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -23,7 +27,7 @@ class Metrics:
     """The server's Prometheus metrics, in a registry of their own (one per app, so tests stay isolated)."""
 
     def __init__(self) -> None:
-        self.registry = CollectorRegistry()
+        self.registry = CollectorRegistry()  # what this process counts
         self.requests = Counter(
             "kg_http_requests_total",
             "HTTP requests by route, method and status",
@@ -47,6 +51,16 @@ class Metrics:
             registry=self.registry,
         )
 
+    def exported(self) -> CollectorRegistry:
+        """What ``/metrics`` shows: under ``kg serve``, the sum over all its processes (prometheus_client's
+        multiprocess mode, switched on by the supervisor through ``PROMETHEUS_MULTIPROC_DIR``), recycled ones
+        included; else this process's own registry."""
+        if not os.environ.get(MULTIPROCESS_ENV):
+            return self.registry
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return registry
+
 
 class TimingMiddleware:
     """Adds ``Server-Timing: app;dur=…`` and records the request in :class:`Metrics`."""
@@ -54,6 +68,22 @@ class TimingMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
+        self._children: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
+
+    def _record(self, route: str, method: str, status: int, elapsed: float) -> None:
+        """Count one response; the labelled children are looked up once per (route, method, status)."""
+        key = (route, method, status)
+        children = self._children.get(key)
+        if children is None:
+            metrics = self.metrics
+            errors = metrics.errors.labels(route, str(status)) if status >= 400 else None
+            children = (metrics.requests.labels(route, method, str(status)), metrics.latency.labels(route), errors)
+            if len(self._children) < 10_000:  # routes x methods x statuses: small, but never unbounded
+                self._children[key] = children
+        children[0].inc()
+        children[1].observe(elapsed)
+        if children[2] is not None:
+            children[2].inc()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -68,11 +98,7 @@ class TimingMiddleware:
                 headers.append((b"server-timing", f"app;dur={elapsed * 1000:.2f}".encode()))
                 message["headers"] = headers
                 route = getattr(scope.get("route"), "path", "unmatched")
-                status = message["status"]
-                self.metrics.requests.labels(route, scope["method"], str(status)).inc()
-                self.metrics.latency.labels(route).observe(elapsed)
-                if status >= 400:
-                    self.metrics.errors.labels(route, str(status)).inc()
+                self._record(route, scope["method"], message["status"], elapsed)
             await send(message)
 
         await self.app(scope, receive, send_with_timing)
@@ -83,6 +109,6 @@ def metrics_router(metrics: Metrics) -> APIRouter:
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
     def export() -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(metrics.exported()), media_type=CONTENT_TYPE_LATEST)
 
     return router

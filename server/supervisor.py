@@ -10,7 +10,8 @@ stuck inside the engine can only be stopped by ending its process (docs/timeouts
 - on a writable server, owns the read-write store itself: it serves the write routes on a Unix socket, to
   which the serving processes forward writes, and publishes a checkpoint after each commit that the serving
   processes reopen on (server/readers.py);
-- writes ``processes.json`` (pids, recycled count) for ``/health``, and stops everything on SIGINT/SIGTERM.
+- writes ``processes.json`` (pids, recycled count) for ``/health``, keeps the processes' metrics in one place
+  for ``/metrics``, and stops everything on SIGINT/SIGTERM.
   Serving processes also die with it (``PR_SET_PDEATHSIG``), so a killed supervisor leaves no orphan.
 """
 
@@ -100,6 +101,10 @@ class Supervisor:
 
     def __init__(self, settings: Settings, host: str, port: int) -> None:
         self.runtime_dir = Path(tempfile.mkdtemp(prefix="kg-serve-"))
+        # Before anything imports prometheus_client: every process (spawned ones inherit it) counts into files
+        # there, and /metrics sums them (server/observability.py).
+        (self.runtime_dir / "metrics").mkdir()
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(self.runtime_dir / "metrics")
         self.settings = replace(settings, runtime_dir=self.runtime_dir)
         self.socket = socket.create_server((host, port), backlog=2048)
         self.context = multiprocessing.get_context("spawn")

@@ -1,0 +1,102 @@
+"""The query executor in process: streaming hand-off, deadlines, and which queries it answers inline."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pyoxigraph as ox
+import pytest
+
+from kg.store import OxigraphStore
+from server.executor import CHUNK_BYTES, Executor, QueryTimeout, Stream
+from server.results import Job, Outcome, execute
+
+EX = "http://example.org/"
+
+
+@pytest.fixture
+def store() -> OxigraphStore:
+    quads = [
+        ox.Quad(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(f"{EX}p"), ox.Literal(f"value {i}"), ox.NamedNode(f"{EX}g"))
+        for i in range(3000)
+    ]
+    return OxigraphStore.in_memory(quads)
+
+
+def run(coroutine):  # type: ignore[no-untyped-def]
+    return asyncio.run(coroutine)
+
+
+def test_a_quick_query_is_answered_inline_the_second_time(store: OxigraphStore) -> None:
+    executor = Executor(store)
+    job = Job(f"SELECT ?o WHERE {{ <{EX}s1> ?p ?o }}")
+
+    async def twice() -> tuple[Outcome, Outcome]:
+        first = await executor.run(job, 10)
+        second = await executor.run(job, 10)
+        return first, second
+
+    first, second = run(twice())
+    assert first == second == execute(store, job)
+    assert executor.inline == 1
+
+
+def test_a_streamed_or_slow_query_is_never_answered_inline(store: OxigraphStore) -> None:
+    executor = Executor(store)
+    job = Job("SELECT * WHERE { ?s ?p ?o . ?t ?q ?r } LIMIT 20000")
+
+    async def twice() -> list[bytes]:
+        bodies = []
+        for _ in range(2):
+            answer = await executor.start(job, 30)
+            assert isinstance(answer.head, Stream), "an answer over one chunk is streamed"
+            body = bytearray(answer.head.first)
+            async for chunk in answer.rest():
+                assert len(chunk) <= 2 * CHUNK_BYTES
+                body += chunk
+            bodies.append(bytes(body))
+        return bodies
+
+    bodies = run(twice())
+    assert bodies[0] == bodies[1] == execute(store, job).body
+    assert executor.inline == 0
+
+
+def test_a_new_store_forgets_what_was_learnt(store: OxigraphStore) -> None:
+    executor = Executor(store)
+    job = Job("ASK { ?s ?p ?o }")
+
+    async def go() -> None:
+        await executor.run(job, 10)
+        executor.use(OxigraphStore.in_memory())
+        outcome = await executor.run(job, 10)
+        assert b"false" in outcome.body
+
+    run(go())
+    assert executor.inline == 0
+
+
+def test_service_queries_are_never_learnt(store: OxigraphStore) -> None:
+    executor = Executor(store)
+    job = Job("SELECT * WHERE { OPTIONAL { SERVICE SILENT <http://127.0.0.1:9/sparql> { ?s ?p ?o } } } LIMIT 0")
+
+    async def twice() -> None:
+        await executor.run(job, 10)
+        await executor.run(job, 10)
+
+    run(twice())
+    assert executor.inline == 0
+
+
+def test_nothing_by_the_deadline_is_a_timeout_and_a_stuck_query_is_reported(store: OxigraphStore) -> None:
+    stuck: list[bool] = []
+    executor = Executor(store, grace=0.2, on_stuck=lambda: stuck.append(True))
+    job = Job("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+
+    async def go() -> None:
+        with pytest.raises(QueryTimeout):
+            await executor.start(job, 0.3)
+        await asyncio.sleep(0.5)
+
+    run(go())
+    assert stuck == [True], "a query still in the engine after the grace must be reported"
