@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from rdflib.namespace import OWL, RDF, RDFS
 
 from kg.iris import KG, PREFIXES, WD
-from kg.queries import load
+from kg.queries import load, pin
 from kg.store import GraphStore
 from server import conneg
 from server.errors import ProtocolError
@@ -95,11 +95,11 @@ def _alternates(path: str) -> str:
 
 def _entity_page(request: Request, store: GraphStore, iri: str) -> HTMLResponse:
     base = request.app.state.settings.base_iri
-    bind = {ox.Variable("entity"): ox.NamedNode(iri)}
+    bind = {"entity": ox.NamedNode(iri)}
     outgoing: dict[str, list[Term]] = {}
     labels: list[str] = []
     types: list[Term] = []
-    for row in store.query(load("entity_outgoing").text, substitutions=bind):
+    for row in store.query(pin(load("entity_outgoing").text, bind)):
         prop = row["property"].value
         term = to_term(row["value"], row["valueLabel"], base)
         if prop == str(RDFS.label):
@@ -113,7 +113,7 @@ def _entity_page(request: Request, store: GraphStore, iri: str) -> HTMLResponse:
             Term(compact(r["property"].value), local_href(r["property"].value, base)),
             to_term(r["subject"], r["subjectLabel"], base),
         )
-        for r in store.query(load("entity_incoming").text, substitutions=bind)
+        for r in store.query(pin(load("entity_incoming").text, bind))
     ]
     statements = [
         {
@@ -123,7 +123,7 @@ def _entity_page(request: Request, store: GraphStore, iri: str) -> HTMLResponse:
             "text": r["text"].value,
             "speaker": r["speakerLabel"].value if r["speakerLabel"] else "",
         }
-        for r in store.query(load("entity_statements").text, substitutions=bind)
+        for r in store.query(pin(load("entity_statements").text, bind))
     ]
     same_as = [t.iri for t in outgoing.get(str(OWL.sameAs), []) if t.iri and t.iri.startswith(str(WD))]
     wikidata = [
@@ -155,7 +155,7 @@ def describe(request: Request, iri: str, offer: conneg.Offer) -> Response:
     store: GraphStore = request.app.state.store
     if offer.format is None:
         return _entity_page(request, store, iri)
-    triples = store.query(load("entity_description").text, substitutions={ox.Variable("entity"): ox.NamedNode(iri)})
+    triples = store.query(pin(load("entity_description").text, {"entity": ox.NamedNode(iri)}))
     body = ox.serialize(triples, format=offer.format, prefixes=PREFIXES)  # type: ignore[arg-type]
     return Response(body, media_type=offer.content_type)
 
@@ -176,7 +176,7 @@ def entity(request: Request, path: str, format: str | None = None) -> Response:
         node = ox.NamedNode(iri)
     except ValueError as err:
         raise ProtocolError(404, f"No resource {iri!r}: not a valid IRI.") from err
-    if not request.app.state.store.query(load("entity_exists").text, substitutions={ox.Variable("entity"): node}):
+    if not request.app.state.store.query(pin(load("entity_exists").text, {"entity": node})):
         raise ProtocolError(404, f"No resource <{iri}> in this graph.")
     response = describe(request, iri, offer)
     response.headers["Link"] = _alternates("/id/" + stem)
