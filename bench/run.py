@@ -375,22 +375,31 @@ def ensure_corpus(label: str, seed: int) -> tuple[Path, dict[str, Any]]:
 
 
 def build_ours(label: str, corpus: Path, quads: int, with_dumps: bool) -> dict[str, Any]:
-    """Our load path: the compiled quads (parsed back from the corpus) through kg.store.write_store, then the dumps."""
+    """Our load path: the corpus N-Quads file through kg.store.write_store_from_file, then the dumps.
+
+    The file goes straight to pyoxigraph's bulk loader (no Python quads); ``seconds`` counts the flush and the
+    compaction (``optimize``) too, which the floor's ``seconds`` does not: ``optimize_seconds`` is that part.
+    """
     from kg.dump import write_dumps
     from kg.iris import Minter
-    from kg.store import OxigraphStore, write_store
+    from kg.store import OxigraphStore, write_store_from_file
 
     build_dir = DATA / label / "build"
     shutil.rmtree(build_dir, ignore_errors=True)
-    log(f"[{label}] kg: parsing the corpus into Python quads (untimed: `kg build` has them compiled in memory)")
-    quad_list = list(ox.parse(path=str(corpus), format=ox.RdfFormat.N_QUADS))
-    log(f"[{label}] kg: write_store of {len(quad_list):,} quads")
+    log(f"[{label}] kg: write_store_from_file of {corpus} ({quads:,} quads)")
     started = time.perf_counter()
-    write_store(build_dir / "store", quad_list)
+    timing = write_store_from_file(build_dir / "store", corpus)
     seconds = time.perf_counter() - started
-    del quad_list
-    out: dict[str, Any] = {"seconds": seconds, "method": "kg.store.write_store (bulk_extend + flush + optimize)"}
-    log(f"[{label}] kg: loaded in {seconds:.1f} s ({quads / seconds:,.0f} quads/s)")
+    out: dict[str, Any] = {
+        "seconds": seconds,
+        "method": "kg.store.write_store_from_file (bulk_load + flush + optimize)",
+        "load_seconds": timing.load_seconds,
+        "optimize_seconds": timing.optimize_seconds,
+    }
+    log(
+        f"[{label}] kg: loaded in {seconds:.1f} s ({quads / seconds:,.0f} quads/s; "
+        f"bulk_load {timing.load_seconds:.1f} s, flush + optimize {timing.optimize_seconds:.1f} s)"
+    )
     if with_dumps:
         started = time.perf_counter()
         write_dumps(OxigraphStore.open(build_dir / "store"), Minter(), build_dir / "dumps")

@@ -7,10 +7,13 @@ import hashlib
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
+import pytest
 from rdflib import Dataset, Graph
 
 from kg.build import BuildResult, build
 from kg.iris import Minter
+from kg.store import OxigraphStore, write_store_from_file
 
 
 def test_two_builds_give_byte_identical_dumps(built: BuildResult, tmp_path: Path) -> None:
@@ -55,3 +58,30 @@ def test_turtle_dump_downloads_as_attachment_and_parses(server_url: str) -> None
 def test_unknown_dump_is_404(server_url: str) -> None:
     assert httpx.get(server_url + "dumps/nothing.ttl").status_code == 404
     assert httpx.get(server_url + "dumps/..%2Fstore%2FCURRENT").status_code == 404
+
+
+def test_nquads_dump_bulk_loads_into_the_same_store(built: BuildResult, tmp_path: Path) -> None:
+    """``write_store_from_file`` (the engine's bulk loader, no Python quads) gives back every quad of the dump."""
+    dump = tmp_path / "all.nq"
+    dump.write_bytes(gzip.decompress((built.dump_dir / "all.nq.gz").read_bytes()))
+    timing = write_store_from_file(tmp_path / "store", dump)
+    assert timing.load_seconds >= 0 and timing.optimize_seconds >= 0
+    reloaded = OxigraphStore.open(tmp_path / "store")
+    original = OxigraphStore.open(built.store_path)
+    assert len(reloaded) == len(original) == built.quads
+    assert reloaded.graphs() == original.graphs()
+    plain = {q for q in original.quads() if not any(isinstance(t, ox.BlankNode) for t in (q.subject, q.object))}
+    assert plain <= set(reloaded.quads()), "every quad without a blank node comes back as it was"
+
+
+def test_a_malformed_file_leaves_the_store_in_place(built: BuildResult, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    good = tmp_path / "good.nq"
+    good.write_text('<http://example.org/s> <http://example.org/p> "o" <http://example.org/g> .\n')
+    write_store_from_file(store, good)
+    bad = tmp_path / "bad.nq"
+    bad.write_text('<http://example.org/s> <http://example.org/p> "o" <http://example.org/g> .\n<broken\n')
+    with pytest.raises(SyntaxError):
+        write_store_from_file(store, bad)
+    assert len(OxigraphStore.open(store)) == 1
+    assert not store.with_name("store.tmp").exists()
