@@ -55,10 +55,15 @@ def _die_with_parent() -> None:
 
 
 def uvicorn_config(app: object, **options: object) -> uvicorn.Config:
-    """The server settings every process uses: httptools + uvloop when installed, no access log (the metrics
-    count every request), keep-alive longer than clients wait between requests under load."""
+    """The server settings every process uses: httptools (each response in one write: server/http_protocol.py)
+    and uvloop, no access log (the metrics count every request), keep-alive longer than clients wait between
+    requests under load."""
+    from server.http_protocol import CoalescingHttpToolsProtocol
+
     return uvicorn.Config(
         app,  # type: ignore[arg-type]
+        http=CoalescingHttpToolsProtocol,
+        loop="uvloop",
         access_log=False,
         timeout_keep_alive=75,
         timeout_graceful_shutdown=RECYCLE_GRACE,
