@@ -2,15 +2,30 @@
 
 Two builds of the same inputs give byte-identical files: quads are sorted, prefixes fixed, and gzip
 is written without a timestamp or file name.
+
+Memory stays bounded whatever the size of the store: quads are sorted as N-Quads lines by an external merge
+sort (sorted runs of at most :data:`SORT_BUDGET` bytes spilled to temporary files, then merged), and every
+file is written as a stream, its gzip copy and both SHA-256 digests computed while it is written. The order
+is the one the dumps always had, quads sorted by ``str(quad)``: an N-Quads line is ``str(quad) + " ."``,
+and the space that follows a complete quad sorts below any character that could extend one, so sorting the
+lines sorts the quads.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import heapq
 import io
 import os
+import queue
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
@@ -19,10 +34,9 @@ from kg.store import GraphStore
 
 UNION_NAME = "all"
 CHECKSUMS = "SHA256SUMS"
-
-
-def _sorted(quads: list[ox.Quad]) -> list[ox.Quad]:
-    return sorted(quads, key=str)
+#: Bytes of N-Quads lines held in memory by one sort before it spills a sorted run to a temporary file.
+SORT_BUDGET = 64 * 2**20
+_BATCH = 50_000  # quads serialised per call into Rust
 
 
 def dump_name(graph_iri: str) -> str:
@@ -45,31 +59,247 @@ def dump_prefixes(minter: Minter) -> dict[str, str]:
     return PREFIXES | {kind: minter.entity(kind, "x")[:-1] for kind in kinds}
 
 
-def _gzip(data: bytes) -> bytes:
-    buffer = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=9) as gz:
-        gz.write(data)
-    return buffer.getvalue()
+class _LineSorter:
+    """An external merge sort of byte lines: in memory up to ``budget`` bytes, then sorted runs on disk."""
+
+    def __init__(self, tmp: Path, budget: int | None = None) -> None:
+        self.tmp = tmp
+        self.budget = SORT_BUDGET if budget is None else budget
+        self.lines: list[bytes] = []
+        self.size = 0
+        self.runs: list[Path] = []
+
+    def add(self, lines: list[bytes]) -> None:
+        self.lines.extend(lines)
+        self.size += sum(map(len, lines))
+        if self.size >= self.budget:
+            self._spill()
+
+    def _spill(self) -> None:
+        self.lines.sort()
+        fd, name = tempfile.mkstemp(dir=self.tmp, suffix=".run")
+        with os.fdopen(fd, "wb", buffering=2**20) as out:
+            out.writelines(self.lines)
+        self.runs.append(Path(name))
+        self.lines, self.size = [], 0
+
+    def sorted_lines(self) -> Iterator[bytes]:
+        """Every line added, in byte order (consumes the sorter)."""
+        if not self.runs:
+            self.lines.sort()
+            lines, self.lines = self.lines, []
+            yield from lines
+            return
+        if self.lines:
+            self._spill()
+        files = [run.open("rb", buffering=2**20) for run in self.runs]
+        try:
+            yield from heapq.merge(*files)
+        finally:
+            for file in files:
+                file.close()
+            for run in self.runs:
+                run.unlink(missing_ok=True)
+            self.runs = []
+
+
+class _LineReader(io.RawIOBase):
+    """A binary file over an iterator of byte strings, for pyoxigraph's streaming parser."""
+
+    def __init__(self, pieces: Iterable[bytes]) -> None:
+        self._lines = iter(pieces)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        want = len(buffer)
+        chunks, size = [self._pending] if self._pending else [], len(self._pending)
+        while size < want:
+            line = next(self._lines, None)
+            if line is None:
+                break
+            chunks.append(line)
+            size += len(line)
+        data = b"".join(chunks)
+        buffer[: min(want, len(data))] = data[:want]
+        self._pending = data[want:]
+        return min(want, len(data))
+
+
+class _Digest(io.RawIOBase):
+    """A write-only file that passes bytes on to ``out`` and hashes them on the way."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out = out
+        self.sha = hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        self.sha.update(data)
+        self.out.write(data)
+        return len(data)
+
+
+class _Compressor(threading.Thread):
+    """gzip in a thread of its own: zlib lets go of the GIL while it compresses, so the (slow, level 9)
+    compression of one piece overlaps reading and serialising the next. At most ``depth`` pieces wait."""
+
+    def __init__(self, out: BinaryIO, depth: int = 4) -> None:
+        super().__init__(name="kg-dump-gzip", daemon=True)
+        self.pieces: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self.gz = gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=9)
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            while (piece := self.pieces.get()) is not None:
+                self.gz.write(piece)
+            self.gz.close()
+        except BaseException as err:  # reported by put() or close(), in the writing thread
+            self.error = err
+            while self.pieces.get() is not None:  # let the writer finish putting; it will raise
+                pass
+
+    def put(self, piece: bytes) -> None:
+        if self.error is not None:
+            raise self.error
+        self.pieces.put(piece)
+
+    def close(self) -> None:
+        """Wait for every piece to be compressed and the gzip trailer written."""
+        self.pieces.put(None)
+        self.join()
+        if self.error is not None:
+            raise self.error
+
+
+class _DumpFile(io.RawIOBase):
+    """A dump being written: its staged file and its gzip copy, both hashed as they are written."""
+
+    PIECE = 2**20  # bytes handed to the compressor at a time
+
+    def __init__(self, directory: Path, name: str) -> None:
+        self.name_ = name
+        self.staged = directory / f".{name}.partial"
+        self.staged_gz = directory / f".{name}.gz.partial"
+        self._file = self.staged.open("wb", buffering=2**20)
+        self._gz_file = self.staged_gz.open("wb", buffering=2**20)
+        self._plain = _Digest(self._file)
+        self._gz_digest = _Digest(self._gz_file)
+        self._compressor = _Compressor(self._gz_digest)
+        self._pending = bytearray()
+        self._open = True
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        self._plain.write(data)
+        self._pending += data  # a copy: the caller may reuse its buffer
+        if len(self._pending) >= self.PIECE:
+            self._compressor.put(bytes(self._pending))
+            self._pending.clear()
+        return len(data)
+
+    def finish(self) -> dict[str, str]:
+        """Close both files; their names and SHA-256 digests."""
+        if self._pending:
+            self._compressor.put(bytes(self._pending))
+            self._pending.clear()
+        self._abandon()
+        return {self.name_: self._plain.sha.hexdigest(), f"{self.name_}.gz": self._gz_digest.sha.hexdigest()}
+
+    def _abandon(self) -> None:
+        if self._open:
+            self._open = False
+            try:
+                self._compressor.close()
+            finally:
+                self._file.close()
+                self._gz_file.close()
+
+    def __exit__(self, *exc: object) -> None:
+        self._abandon()  # after an error: stop the compressor, close the files (write_dumps removes them)
+
+    def staged_files(self) -> dict[str, Path]:
+        return {self.name_: self.staged, f"{self.name_}.gz": self.staged_gz}
+
+
+def _batches(quads: Iterable[ox.Quad]) -> Iterator[list[bytes]]:
+    """N-Quads lines of the quads, serialised in Rust a batch at a time."""
+    iterator = iter(quads)
+    while batch := list(islice(iterator, _BATCH)):
+        yield ox.serialize(batch, format=ox.RdfFormat.N_QUADS).splitlines(keepends=True)
+
+
+def _distinct_triples(quads: Iterator[ox.Quad]) -> Iterator[ox.Triple]:
+    """The triples of quads sorted by ``str``, each once: a triple's quads are adjacent in that order."""
+    previous = None
+    for quad in quads:
+        triple = quad.triple
+        if triple != previous:
+            yield triple
+            previous = triple
+
+
+def _chunks(lines: Iterable[bytes], size: int = 2**20) -> Iterator[bytes]:
+    """The lines joined into pieces of about ``size`` bytes (fewer, larger writes)."""
+    piece: list[bytes] = []
+    length = 0
+    for line in lines:
+        piece.append(line)
+        length += len(line)
+        if length >= size:
+            yield b"".join(piece)
+            piece, length = [], 0
+    if piece:
+        yield b"".join(piece)
+
+
+def _write_dump_files(
+    store: GraphStore, minter: Minter, directory: Path, tmp: Path, staged: dict[str, Path]
+) -> dict[str, str]:
+    """Write every dump staged in ``directory`` (recording each in ``staged``); their SHA-256 digests by name."""
+    prefixes = dump_prefixes(minter)
+    digests: dict[str, str] = {}
+
+    def open_dump(name: str) -> _DumpFile:
+        dump = _DumpFile(directory, name)
+        staged.update(dump.staged_files())
+        return dump
+
+    everything = _LineSorter(tmp)
+    for graph in store.graphs():
+        # Within one graph every line ends with the same " <graph> .": sorting quad lines sorts the triples.
+        suffix = f" {ox.NamedNode(graph)} .\n".encode()
+        mine = _LineSorter(tmp)
+        for lines in _batches(store.quads(graph)):
+            everything.add(lines)
+            mine.add([line[: -len(suffix)] + b" .\n" if line.endswith(suffix) else line for line in lines])
+        with open_dump(f"{dump_name(graph)}.ttl") as dump:
+            triples = ox.parse(_LineReader(_chunks(mine.sorted_lines())), format=ox.RdfFormat.N_TRIPLES)
+            ox.serialize(triples, output=dump, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+            digests |= dump.finish()
+    with open_dump(f"{UNION_NAME}.nq") as nquads:
+        for piece in _chunks(everything.sorted_lines()):
+            nquads.write(piece)
+        digests |= nquads.finish()
+    with open_dump(f"{UNION_NAME}.ttl") as union:
+        quads = ox.parse(path=str(staged[f"{UNION_NAME}.nq"]), format=ox.RdfFormat.N_QUADS)
+        ox.serialize(_distinct_triples(quads), output=union, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+        digests |= union.finish()
+    return digests
 
 
 def render_dumps(store: GraphStore, minter: Minter) -> dict[str, bytes]:
-    """Every dump file's name and bytes, the checksum file included."""
-    files: dict[str, bytes] = {}
-    everything: list[ox.Quad] = []
-    for graph in store.graphs():
-        quads = _sorted(list(store.quads(graph)))
-        everything.extend(quads)
-        files[f"{dump_name(graph)}.ttl"] = turtle([q.triple for q in quads], minter)
-    everything = _sorted(everything)
-    union = sorted({q.triple for q in everything}, key=str)
-    files[f"{UNION_NAME}.ttl"] = turtle(union, minter)
-    files[f"{UNION_NAME}.nq"] = ox.serialize(everything, format=ox.RdfFormat.N_QUADS)
-    for name in list(files):
-        files[f"{name}.gz"] = _gzip(files[name])
-    files[CHECKSUMS] = "".join(
-        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())
-    ).encode()
-    return files
+    """Every dump file's name and bytes, the checksum file included (in memory: for small stores and tests)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return {path.name: path.read_bytes() for path in write_dumps(store, minter, Path(tmp))}
 
 
 def write_dumps(store: GraphStore, minter: Minter, directory: Path) -> list[Path]:
@@ -79,15 +309,24 @@ def write_dumps(store: GraphStore, minter: Minter, directory: Path) -> list[Path
     rewrites the dumps) always sees a complete file, old or new. The checksum file goes last.
     """
     directory.mkdir(parents=True, exist_ok=True)
-    files = render_dumps(store, minter)
-    written = []
-    for name in sorted(files, key=lambda n: n == CHECKSUMS):
-        path = directory / name
-        staged = directory / f".{name}.partial"
-        staged.write_bytes(files[name])
-        os.replace(staged, path)
-        written.append(path)
+    tmp = Path(tempfile.mkdtemp(dir=directory, prefix=".sort-"))
+    staged: dict[str, Path] = {}
+    try:
+        digests = _write_dump_files(store, minter, directory, tmp, staged)
+        checksums = "".join(f"{digest}  {name}\n" for name, digest in sorted(digests.items())).encode()
+        staged[CHECKSUMS] = directory / f".{CHECKSUMS}.partial"
+        staged[CHECKSUMS].write_bytes(checksums)
+        written = []
+        for name in sorted(staged, key=lambda n: n == CHECKSUMS):
+            path = directory / name
+            os.replace(staged.pop(name), path)
+            written.append(path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        for path in staged.values():
+            path.unlink(missing_ok=True)
+    names = {path.name for path in written}
     for old in directory.iterdir():
-        if old.is_file() and old.name not in files:
+        if old.is_file() and old.name not in names:
             old.unlink(missing_ok=True)
     return sorted(written)

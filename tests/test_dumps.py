@@ -11,7 +11,9 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph
 
+import kg.dump
 from kg.build import BuildResult, build
+from kg.dump import write_dumps
 from kg.iris import Minter
 from kg.store import OxigraphStore, write_store_from_file
 
@@ -22,6 +24,30 @@ def test_two_builds_give_byte_identical_dumps(built: BuildResult, tmp_path: Path
     second = {p.name: p.read_bytes() for p in again.dump_dir.iterdir()}
     assert first.keys() == second.keys()
     assert {name for name, data in first.items() if second[name] != data} == set()
+
+
+def test_dumps_sorted_on_disk_are_the_same_bytes(
+    built: BuildResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a tiny sort budget every sort spills many runs to disk and merges them: the files do not change."""
+    monkeypatch.setattr(kg.dump, "SORT_BUDGET", 4096)
+    monkeypatch.setattr(kg.dump, "_BATCH", 50)
+    spills: list[int] = []
+    spill = kg.dump._LineSorter._spill
+
+    def counted(self: kg.dump._LineSorter) -> None:
+        spills.append(len(self.lines))
+        spill(self)
+
+    monkeypatch.setattr(kg.dump._LineSorter, "_spill", counted)
+    out = tmp_path / "dumps"
+    out.mkdir()
+    (out / "stale.ttl").write_text("an older dump")
+    written = write_dumps(OxigraphStore.open(built.store_path), Minter(), out)
+    assert len(spills) > 20
+    assert {p.name for p in written} == {p.name for p in built.dump_dir.iterdir()}
+    assert {p.name: p.read_bytes() for p in written} == {p.name: p.read_bytes() for p in built.dump_dir.iterdir()}
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in written), "no stale, staged or run files"
 
 
 def test_sha256sums_match_every_dump(built: BuildResult) -> None:
