@@ -328,5 +328,7 @@ def write_dumps(store: GraphStore, minter: Minter, directory: Path) -> list[Path
     names = {path.name for path in written}
     for old in directory.iterdir():
         if old.is_file() and old.name not in names:
-            old.unlink(missing_ok=True)
+            old.unlink(missing_ok=True)  # older dumps, and files staged by a run that was killed
+        elif old.is_dir() and old.name.startswith(".sort-"):
+            shutil.rmtree(old, ignore_errors=True)  # the sorted runs of a run that was killed
     return sorted(written)

@@ -43,6 +43,9 @@ def test_dumps_sorted_on_disk_are_the_same_bytes(
     out = tmp_path / "dumps"
     out.mkdir()
     (out / "stale.ttl").write_text("an older dump")
+    (out / ".sort-killed").mkdir()  # what a run killed halfway leaves
+    (out / ".sort-killed" / "x.run").write_bytes(b"<a> <b> <c> .\n")
+    (out / ".all.nq.partial").write_bytes(b"half a dump")
     written = write_dumps(OxigraphStore.open(built.store_path), Minter(), out)
     assert len(spills) > 20
     assert {p.name for p in written} == {p.name for p in built.dump_dir.iterdir()}
