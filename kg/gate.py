@@ -1,10 +1,24 @@
 """The SHACL gate: a write is validated on its candidate state and committed only if it conforms.
 
-Validation is incremental: only the nodes the write touches and their neighbourhood are validated, so a
-one-statement change stays fast on a large store. The neighbourhood, with the diff applied, holds:
-the touched nodes and their direct neighbours with all their triples in and out, the next ring with its
-outgoing triples, and the types of the ring after that (enough for every shape: SPARQL constraints reach
-anchor -> selector -> source text). Results are kept only for the fully described inner rings.
+Validation is incremental, and bounded by what the shapes read rather than by the degree of the nodes a write
+touches (a concept or a state is linked from thousands of statements):
+
+1. The shapes are read once into :class:`Reads`: for every property shape, SPARQL constraint and SPARQL target,
+   the triple patterns it matches from its focus node ``$this`` (paths expanded into steps, the types of every
+   value for ``sh:class``, the ``FILTER NOT EXISTS`` patterns too).
+2. **Focus**: the nodes whose results a diff can change. For each quad the diff adds or removes, every pattern
+   that the quad can match is walked back to ``$this`` along one chain of patterns that every solution matches
+   (not through a ``FILTER NOT EXISTS`` or another ``UNION`` branch), the chain with the fewest links followed
+   backwards: a hub's incoming links are followed only where a shape reads them backwards, such as the nodes
+   pointing at a node whose ``rdf:type`` changes, for their ``sh:class`` checks. The walk reads the store with
+   the added quads and without removing any, so it finds a node that reads a quad in the old state or in the
+   new one. The subjects and objects of the diff are always in focus.
+3. **Data**: from the focus nodes, every pattern is followed outwards on the candidate state (the store with the
+   diff applied), fetching only the quads the patterns match: everything a shape can read about a focus node,
+   and nothing else.
+4. pyshacl validates that graph, with the focus nodes as the only targets (other nodes in it are described only
+   as far as a focus node's shapes read them). The result is exactly what a whole-graph validation would report
+   for those nodes.
 
 Protected: the ontology graph and the source texts (their full text, hash, length and file name).
 """
@@ -12,22 +26,31 @@ Protected: the ontology graph and the source texts (their full text, hash, lengt
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import count
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import BNode, Graph, URIRef
+from rdflib import Variable as RdflibVariable
 from rdflib.namespace import RDF
+from rdflib.paths import AlternativePath, InvPath, MulPath, NegatedPath, Path, SequencePath
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import Node
 
-from kg.changes import Diff
+from kg.changes import Diff, to_ox
+from kg.changes import to_rdflib as term_to_rdflib
 from kg.errors import KgError
-from kg.iris import KG, OA, Minter
-from kg.validate import Report, class_hierarchy, load_ontology, load_shapes, to_rdflib, validate_graph
+from kg.iris import KG, SH, Minter
+from kg.validate import Report, class_hierarchy, load_ontology, load_shapes, validate_graph
 
 PROTECTED_PREDICATES = frozenset(str(p) for p in (KG.fullText, KG.sha256, KG.characterCount, KG.sourceFile))
 _TYPE = ox.NamedNode(str(RDF.type))
-#: Links that shapes follow from object to subject (sh:inversePath, and SPARQL constraints on owners).
-BACKWARD_LINKS = frozenset(ox.NamedNode(str(p)) for p in (KG.anchor, KG.hasStance, KG.quotedWithin, OA.hasSelector))
+THIS = "?this"
+
+OxNode = ox.NamedNode | ox.BlankNode
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
 class ProtectedData(KgError):
@@ -60,72 +83,472 @@ def check_protected(diff: Diff, minter: Minter) -> None:
             raise ProtectedData(f"source documents are read-only: {quad.subject} cannot be typed or untyped")
 
 
-def _key(node: ox.NamedNode | ox.BlankNode) -> str:
-    """A node as pyshacl reports focus nodes: the IRI, or ``_:`` and the blank node's label."""
-    return node.value if isinstance(node, ox.NamedNode) else f"_:{node.value}"
+# --- what the shapes read -----------------------------------------------------------------------------------------
 
 
-def _nodes(quads: Iterable[ox.Quad]) -> set[ox.NamedNode | ox.BlankNode]:
-    out: set[ox.NamedNode | ox.BlankNode] = set()
-    for q in quads:
-        out.add(q.subject)
-        if isinstance(q.object, ox.NamedNode | ox.BlankNode) and q.predicate != _TYPE:
-            out.add(q.object)
+@dataclass(frozen=True)
+class Step:
+    """One triple pattern: ``subject predicate object``, each end a variable (``?name``) or a constant term.
+
+    ``predicates`` is the set of predicates it matches, or ``None`` for a variable predicate (``predicate_var``);
+    ``repeat`` makes it ``p*`` (zero or more steps; ``p+`` and ``p?`` are read as ``p*``, a superset).
+    """
+
+    subject: str | OxTerm
+    predicates: frozenset[ox.NamedNode] | None
+    object: str | OxTerm
+    repeat: bool = False
+    predicate_var: str | None = None
+
+    def matches(self, quad: ox.Quad) -> bool:
+        if self.predicates is not None and quad.predicate not in self.predicates:
+            return False
+        if not isinstance(self.subject, str) and self.subject != quad.subject:
+            return False
+        return isinstance(self.object, str) or self.repeat or self.object == quad.object
+
+
+#: The steps that one constraint (or target, or one ``UNION`` branch of it) matches together, joined by their
+#: variables and ``?this``, each with its block: 0 for the patterns every solution matches, another number for
+#: each ``FILTER [NOT] EXISTS``, ``OPTIONAL`` or ``MINUS`` block (whose patterns a violation need not match).
+Group = tuple[tuple[int, Step], ...]
+
+
+class UnsupportedShape(NotImplementedError):
+    """A shape uses a feature whose reads the gate cannot work out: validating only a neighbourhood would be unsafe."""
+
+
+@dataclass
+class _Builder:
+    fresh: Iterator[int] = field(default_factory=count)
+    blocks: Iterator[int] = field(default_factory=lambda: count(1))
+
+    def var(self) -> str:
+        return f"?_{next(self.fresh)}"
+
+    def block(self) -> int:
+        return next(self.blocks)
+
+
+def _end(term: Node) -> str | OxTerm:
+    """A variable's name, or the constant; a blank node in a query pattern is a variable too."""
+    if isinstance(term, RdflibVariable):
+        return f"?{term}"
+    return f"?_:{term}" if isinstance(term, BNode) else to_ox(term)
+
+
+def _sparql_steps(subject: str | OxTerm, path: Node | Path, obj: str | OxTerm, b: _Builder) -> list[Step]:
+    """Steps of one SPARQL triple pattern, its property path expanded."""
+    if isinstance(path, RdflibVariable):
+        return [Step(subject, None, obj, predicate_var=f"?{path}")]
+    if isinstance(path, URIRef):
+        return [Step(subject, frozenset({ox.NamedNode(str(path))}), obj)]
+    if isinstance(path, InvPath):
+        return _sparql_steps(obj, path.arg, subject, b)
+    if isinstance(path, SequencePath):
+        steps, here = [], subject
+        for i, part in enumerate(path.args):
+            there = obj if i == len(path.args) - 1 else b.var()
+            steps += _sparql_steps(here, part, there, b)
+            here = there
+        return steps
+    if isinstance(path, AlternativePath) and all(isinstance(a, URIRef) for a in path.args):
+        # One step matching any of them: a solution follows one alternative, so two steps would be wrong as links.
+        return [Step(subject, frozenset(ox.NamedNode(str(a)) for a in path.args), obj)]
+    if isinstance(path, MulPath):
+        inner = path.path
+        if isinstance(inner, URIRef):
+            return [Step(subject, frozenset({ox.NamedNode(str(inner))}), obj, repeat=True)]
+        if isinstance(inner, InvPath) and isinstance(inner.arg, URIRef):
+            return [Step(obj, frozenset({ox.NamedNode(str(inner.arg))}), subject, repeat=True)]
+        if isinstance(inner, AlternativePath) and all(isinstance(a, URIRef) for a in inner.args):
+            return [Step(subject, frozenset(ox.NamedNode(str(a)) for a in inner.args), obj, repeat=True)]
+    if isinstance(path, NegatedPath) and all(isinstance(a, URIRef) for a in path.args):
+        return [Step(subject, None, obj)]  # any predicate (a superset of "all but these")
+    raise UnsupportedShape(f"property path {path!r} in a SPARQL constraint")
+
+
+def _block_steps(node: object, b: _Builder) -> list[Step]:
+    """Every triple pattern under ``node`` (an untranslated ``EXISTS`` graph or an algebra node), flattened."""
+    steps: list[Step] = []
+    if isinstance(node, CompValue):
+        if node.name == "BGP":
+            triples = [tuple(t) for t in node.triples]
+        elif node.name == "TriplesBlock":
+            flat = [x for t in node.triples for x in t]
+            triples = [tuple(flat[i : i + 3]) for i in range(0, len(flat), 3)]
+        else:
+            triples = []
+        for s, p, o in triples:
+            steps.extend(_sparql_steps(_end(s), p, _end(o), b))
+        for value in node.values():
+            steps += _block_steps(value, b)
+    elif isinstance(node, list | tuple | set):
+        for value in node:
+            steps += _block_steps(value, b)
+    return steps
+
+
+def _exists_blocks(expr: object) -> Iterator[object]:
+    """The graph patterns of the ``EXISTS`` / ``NOT EXISTS`` inside a filter expression."""
+    if isinstance(expr, CompValue):
+        if expr.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
+            yield expr.graph
+            return
+        for value in expr.values():
+            yield from _exists_blocks(value)
+    elif isinstance(expr, list | tuple):
+        for value in expr:
+            yield from _exists_blocks(value)
+
+
+def _filter_blocks(expr: object, b: _Builder) -> list[tuple[int, Step]]:
+    """The steps of each ``EXISTS`` / ``NOT EXISTS`` of a filter, one block for each."""
+    return [
+        (block, step) for graph in _exists_blocks(expr) for block in (b.block(),) for step in _block_steps(graph, b)
+    ]
+
+
+_PASS_THROUGH = ("SelectQuery", "Project", "Distinct", "Reduced", "Slice", "OrderBy", "Extend", "Group", "ToMultiSet")
+_PASS_THROUGH += ("AggregateJoin",)
+
+
+def _alternatives(node: CompValue, b: _Builder) -> list[list[tuple[int, Step]]]:
+    """The query's patterns as a union of alternatives (one per combination of ``UNION`` branches)."""
+    name = node.name
+    if name in _PASS_THROUGH:
+        return _alternatives(node.p, b)
+    if name == "BGP":
+        return [[(0, step) for step in _block_steps(node, b)]]
+    if name == "values":
+        return [[]]
+    if name == "Join":
+        return [x + y for x in _alternatives(node.p1, b) for y in _alternatives(node.p2, b)]
+    if name == "Union":
+        return _alternatives(node.p1, b) + _alternatives(node.p2, b)
+    if name == "Filter":
+        extra = _filter_blocks(node.expr, b)
+        return [alternative + extra for alternative in _alternatives(node.p, b)]
+    if name in ("LeftJoin", "Minus"):
+        block = b.block()
+        optional = [(block, step) for step in _block_steps(node.p2, b)]
+        if name == "LeftJoin":
+            optional += _filter_blocks(node.get("expr"), b)
+        return [alternative + optional for alternative in _alternatives(node.p1, b)]
+    raise UnsupportedShape(f"SPARQL algebra {name} in a SHACL-SPARQL query")
+
+
+def _query_groups(text: str, namespaces: dict[str, str], b: _Builder) -> list[Group]:
+    """The groups of a SHACL-SPARQL query: one per ``UNION`` alternative."""
+    return [tuple(alternative) for alternative in _alternatives(prepareQuery(text, initNs=namespaces).algebra, b)]
+
+
+def _shacl_path(shapes: Graph, subject: str, path: Node, obj: str, b: _Builder) -> list[Step]:
+    """Steps of a SHACL property path (https://www.w3.org/TR/shacl/#property-paths)."""
+    if isinstance(path, URIRef):
+        return [Step(subject, frozenset({ox.NamedNode(str(path))}), obj)]
+    if (path, RDF.first, None) in shapes:  # a sequence path
+        parts = list(shapes.items(path))
+        steps, here = [], subject
+        for i, part in enumerate(parts):
+            there = obj if i == len(parts) - 1 else b.var()
+            steps += _shacl_path(shapes, here, part, there, b)
+            here = there
+        return steps
+    if (inverse := shapes.value(path, SH.inversePath)) is not None:
+        return _shacl_path(shapes, obj, inverse, subject, b)
+    if (alternatives := shapes.value(path, SH.alternativePath)) is not None:
+        options = list(shapes.items(alternatives))
+        if all(isinstance(a, URIRef) for a in options):  # one step: a value follows one of them
+            return [Step(subject, frozenset(ox.NamedNode(str(a)) for a in options), obj)]
+        raise UnsupportedShape(f"an alternative of complex paths in {path}")
+    for repeat in (SH.zeroOrMorePath, SH.oneOrMorePath, SH.zeroOrOnePath):
+        if (inner := shapes.value(path, repeat)) is not None:
+            if isinstance(inner, URIRef):
+                return [Step(subject, frozenset({ox.NamedNode(str(inner))}), obj, repeat=True)]
+            raise UnsupportedShape(f"a repeated complex path in {path}")
+    raise UnsupportedShape(f"SHACL path {path}")
+
+
+_NESTING = (SH["or"], SH["and"], SH.xone, SH["not"], SH.node, SH.qualifiedValueShape)
+_PAIR_PREDICATES = (SH.equals, SH.disjoint, SH.lessThan, SH.lessThanOrEquals)
+
+
+def _nested_shapes(shapes: Graph, shape: Node) -> Iterator[Node]:
+    """Shapes that ``shape`` applies to its value nodes (sh:or / sh:and / sh:xone lists, sh:not, sh:node…)."""
+    for predicate in _NESTING:
+        for value in shapes.objects(shape, predicate):
+            if predicate in (SH["or"], SH["and"], SH.xone):
+                yield from shapes.items(value)
+            else:
+                yield value
+
+
+@dataclass(frozen=True)
+class Reads:
+    """The triple patterns the shapes match from a focus node: one :data:`Group` per constraint or target."""
+
+    groups: tuple[Group, ...]
+
+    @classmethod
+    def of(cls, shapes: Graph) -> Reads:
+        """Work out the reads of every shape in ``shapes``.
+
+        Raises:
+            UnsupportedShape: a shape uses a feature this analysis does not cover (``sh:closed``, a nested shape
+                with its own paths or SPARQL, a path it cannot expand): the gate would not know what to fetch.
+        """
+        b = _Builder()
+        namespaces = {
+            str(shapes.value(d, SH.prefix)): str(shapes.value(d, SH.namespace))
+            for d in shapes.objects(None, SH.declare)
+        }
+        groups: list[Group] = [((0, Step(THIS, frozenset({_TYPE}), b.var())),)]  # targets: the node's own types
+        nested = {n for s in set(shapes.subjects()) for n in _nested_shapes(shapes, s)}
+        for feature in (SH.closed, SH.rule, SH.ask, SH.jsFunctionName, SH.jsLibrary):
+            for shape in shapes.subjects(feature, None):
+                raise UnsupportedShape(f"{feature} in {shape}: what it reads or infers is not worked out")
+        for shape in sorted(nested, key=str):
+            if any((shape, p, None) in shapes for p in (SH.path, SH.property, SH.sparql)):
+                raise UnsupportedShape(f"the nested shape {shape} reads paths of its own")
+        for prop in sorted(set(shapes.subjects(SH.path, None)), key=str):
+            value = b.var()
+            steps = _shacl_path(shapes, THIS, shapes.value(prop, SH.path), value, b)
+            steps.append(Step(value, frozenset({_TYPE}), b.var()))  # sh:class on the values, here or nested
+            steps += [
+                Step(THIS, frozenset({ox.NamedNode(str(other))}), b.var())
+                for pair in _PAIR_PREDICATES
+                for other in shapes.objects(prop, pair)
+            ]
+            groups.append(tuple((0, step) for step in steps))
+        for shape, predicate in ((s, p) for p in (SH.targetSubjectsOf, SH.targetObjectsOf) for s in shapes.subjects(p)):
+            for target in shapes.objects(shape, predicate):
+                node = ox.NamedNode(str(target))
+                there = b.var()
+                subject, obj = (THIS, there) if predicate == SH.targetSubjectsOf else (there, THIS)
+                groups.append(((0, Step(subject, frozenset({node}), obj)),))
+        for select in sorted(shapes.objects(None, SH.select), key=str):
+            groups += _query_groups(str(select), namespaces, b)
+        return cls(tuple(groups))
+
+
+# --- reading the store ---------------------------------------------------------------------------------------------
+
+
+class _View:
+    """Reads of the store with the diff applied (``union=False``), or with its additions and no removals.
+
+    Reads are remembered: several shapes follow the same links (every ``prov:wasDerivedFrom`` of a hub, then the
+    type of each source), and one judgement reads a fixed state.
+    """
+
+    def __init__(self, store: ox.Store, diff: Diff, exclude_graph: ox.NamedNode, *, union: bool) -> None:
+        self.store = store
+        self.removed = set() if union else diff.removed
+        self.added = list(diff.added)
+        self.exclude = exclude_graph
+        self.seen: dict[tuple[OxNode | None, ox.NamedNode | None, OxTerm | None], list[ox.Quad]] = {}
+
+    def match(self, s: OxNode | None, p: ox.NamedNode | None, o: OxTerm | None) -> list[ox.Quad]:
+        found = self.seen.get((s, p, o))
+        if found is None:
+            exclude, removed = self.exclude, self.removed
+            found = [q for q in self.store.quads_for_pattern(s, p, o) if q.graph_name != exclude and q not in removed]
+            found += [
+                q for q in self.added if s in (None, q.subject) and p in (None, q.predicate) and o in (None, q.object)
+            ]
+            self.seen[(s, p, o)] = found
+        return found
+
+
+def _is_node(term: object) -> bool:
+    return isinstance(term, ox.NamedNode | ox.BlankNode)
+
+
+def _follow(
+    view: _View, step: Step, start: set[OxTerm], forward: bool, predicates: set[ox.NamedNode] | None, out: set[ox.Quad]
+) -> set[OxTerm]:
+    """Follow ``step`` from ``start`` (its subjects if ``forward``, else its objects); the nodes at the other end.
+
+    Every quad followed is added to ``out``. A repeated step is followed to its closure (and includes ``start``).
+    """
+    preds = step.predicates if step.predicates is not None else predicates
+    far = step.object if forward else step.subject
+    reached: set[OxTerm] = set(start) if step.repeat else set()
+    frontier = {t for t in start if _is_node(t)}
+    seen: set[OxTerm] = set(frontier)
+    while frontier:
+        found: set[OxTerm] = set()
+        for node in frontier:
+            for predicate in preds if preds is not None else (None,):
+                s, o = (node, None) if forward else (None, node)
+                if not isinstance(far, str) and not step.repeat:
+                    s, o = (node, far) if forward else (far, node)
+                for quad in view.match(s, predicate, o):
+                    out.add(quad)
+                    found.add(quad.object if forward else quad.subject)
+        reached |= found
+        frontier = found - seen if step.repeat else set()
+        seen |= found
+    return reached
+
+
+def _links(group: Group, block: int) -> dict[str, list[tuple[Step, str, bool]]]:
+    """The steps a chain to ``?this`` may use (those of block 0 and of ``block``), by variable: each with the
+    variable at its other end and whether it is followed forwards from this one."""
+    edges: dict[str, list[tuple[Step, str, bool]]] = {}
+    for where, step in group:
+        if where in (0, block) and isinstance(step.subject, str) and isinstance(step.object, str):
+            edges.setdefault(step.subject, []).append((step, step.object, True))
+            edges.setdefault(step.object, []).append((step, step.subject, False))
+    return edges
+
+
+def _chain(edges: dict[str, list[tuple[Step, str, bool]]], starts: list[str]) -> tuple[str, list] | None:
+    """The chain of steps from one of ``starts`` to ``?this`` with the fewest backward steps, then the fewest
+    steps, then the earliest start."""
+    best: tuple[tuple[int, int, int], str, list] | None = None
+    for order, var in enumerate(starts):
+        paths: list[tuple[str, list]] = [(var, [])]
+        seen = {var}
+        while paths:
+            grown = []
+            for here, chain in paths:
+                for link in edges.get(here, []):
+                    there = link[1]
+                    if there in seen:
+                        continue
+                    path = [*chain, link]
+                    if there == THIS:
+                        rank = (sum(1 for _, _, forward in path if not forward), len(path), order)
+                        if best is None or rank < best[0]:
+                            best = (rank, var, path)
+                    else:
+                        grown.append((there, path))
+            seen |= {there for there, _ in grown}
+            paths = grown
+    return None if best is None else (best[1], best[2])
+
+
+def _walk_to_this(group: Group, block: int, step: Step, quad: ox.Quad, view: _View) -> set[OxTerm]:
+    """The ``?this`` nodes whose results can depend on ``quad``, matched by ``step`` (of ``block``) of ``group``.
+
+    One chain of steps from the quad to ``?this`` is enough, if it runs through the patterns every solution
+    matches (block 0) or through the quad's own block: a solution that uses the quad binds all their variables,
+    so the chain holds in the state that solution is in, and the walk reads both states at once. The chain
+    chosen follows the fewest links backwards (the incoming links of a hub), then the fewest steps; it never
+    starts from a literal.
+    """
+    starts: dict[str, set[OxTerm]] = {}
+    if isinstance(step.subject, str):
+        before = {quad.subject}
+        if step.repeat:  # the quad is one link of a p* chain, which may begin further back
+            before = _follow(view, step, before, False, None, set())
+        starts[step.subject] = before
+    if isinstance(step.object, str) and _is_node(quad.object):
+        after = {quad.object}
+        if step.repeat:
+            after = _follow(view, step, after, True, None, set())
+        starts.setdefault(step.object, set()).update(after)
+    if step.predicate_var is not None:
+        starts[step.predicate_var] = {quad.predicate}
+    if THIS in starts:
+        return starts[THIS]
+    found = _chain(_links(group, block), list(starts))
+    if found is None:
+        return set()
+    var, chain = found
+    nodes = starts[var]
+    for link, _, forward in chain:
+        nodes = _follow(view, link, nodes, forward, None, set())
+        if not nodes:
+            break
+    return nodes
+
+
+def focus_nodes(reads: Reads, store: ox.Store, diff: Diff, exclude_graph: ox.NamedNode) -> set[OxNode]:
+    """The nodes whose validation results ``diff`` can change (see the module's docstring)."""
+    view = _View(store, diff, exclude_graph, union=True)
+    focus: set[OxTerm] = set()
+    for quad in diff.removed | diff.added:
+        focus.add(quad.subject)
+        if _is_node(quad.object) and quad.predicate != _TYPE:
+            focus.add(quad.object)
+        for group in reads.groups:
+            for block, step in group:
+                if step.matches(quad):
+                    focus |= _walk_to_this(group, block, step, quad, view)
+    return {n for n in focus if _is_node(n)}
+
+
+def _rank(block: int, step: Step, bound: dict[str, set[OxTerm]]) -> tuple[bool, int, bool]:
+    """Which step to follow next: one every solution matches (block 0) before a filter's, then the one with the
+    most ends bound (so that a variable predicate is bound before ``?s ?p ?o`` is followed), forwards first."""
+    ends = (step.subject, step.object, step.predicate_var)
+    return (block == 0, sum(1 for e in ends if isinstance(e, str) and e in bound), step.subject in bound)
+
+
+def neighbourhood_data(
+    reads: Reads, store: ox.Store, diff: Diff, focus: set[OxNode], exclude_graph: ox.NamedNode
+) -> set[ox.Quad]:
+    """Every quad of the candidate state that a shape can read from the focus nodes.
+
+    Each group's steps are followed outwards from ``?this`` (see :func:`_rank` for the order), fetching only the
+    quads each step matches, never backwards from a literal. A variable bound by steps that every solution
+    matches holds all the values a solution can give it, so a later step may be narrowed to them (its far end,
+    or the predicates of ``?s ?p ?o``); a variable bound through a filter's steps narrows nothing.
+    """
+    view = _View(store, diff, exclude_graph, union=False)
+    out: set[ox.Quad] = set()
+    for group in reads.groups:
+        bound: dict[str, set[OxTerm]] = {THIS: set(focus)}
+        complete = {THIS}  # variables bound by steps of block 0 only
+        pending = list(group)
+        while pending:
+            ready = [(b, s) for b, s in pending if s.subject in bound or s.object in bound]
+            if not ready:
+                break
+            block, step = max(ready, key=lambda pair: _rank(*pair, bound))
+            pending.remove((block, step))
+            predicates = None
+            if step.predicate_var is not None and step.predicate_var in complete:
+                predicates = {p for p in bound[step.predicate_var] if isinstance(p, ox.NamedNode)}
+            forward = step.subject in bound
+            near, far = (step.subject, step.object) if forward else (step.object, step.subject)
+            found: set[ox.Quad] = set()
+            reached = _follow(view, step, bound[near], forward, predicates, found)  # type: ignore[index]
+            if isinstance(far, str) and far in complete and not step.repeat:
+                found = {q for q in found if (q.object if forward else q.subject) in bound[far]}
+                reached &= bound[far]
+            out |= found
+            for var, values in ((far, reached), (step.predicate_var, {q.predicate for q in found})):
+                if isinstance(var, str) and var not in complete:
+                    bound[var] = bound.get(var, set()) | values
+                    if block == 0 and near in complete:
+                        complete.add(var)
     return out
 
 
-class _Candidate:
-    """Reads of the store as it would be after the diff."""
-
-    def __init__(self, store: ox.Store, diff: Diff) -> None:
-        self.store = store
-        self.diff = diff
-
-    def outgoing(self, node: ox.NamedNode | ox.BlankNode) -> set[ox.Quad]:
-        found = {q for q in self.store.quads_for_pattern(node, None, None) if q not in self.diff.removed}
-        return found | {q for q in self.diff.added if q.subject == node}
-
-    def incoming(self, node: ox.NamedNode | ox.BlankNode, via: frozenset[ox.NamedNode] | None = None) -> set[ox.Quad]:
-        if via is None:
-            found = {q for q in self.store.quads_for_pattern(None, None, node) if q not in self.diff.removed}
-        else:
-            found = {q for p in via for q in self.store.quads_for_pattern(None, p, node) if q not in self.diff.removed}
-        return found | {q for q in self.diff.added if q.object == node and (via is None or q.predicate in via)}
-
-    def types(self, node: ox.NamedNode | ox.BlankNode) -> set[ox.Quad]:
-        found = {q for q in self.store.quads_for_pattern(node, _TYPE, None) if q not in self.diff.removed}
-        return found | {q for q in self.diff.added if q.subject == node and q.predicate == _TYPE}
+def _to_graph(quads: Iterable[ox.Quad]) -> Graph:
+    """An rdflib graph of the quads' triples, blank nodes keeping their labels (so focus nodes can be named)."""
+    graph = Graph()
+    for quad in quads:
+        graph.add((term_to_rdflib(quad.subject), term_to_rdflib(quad.predicate), term_to_rdflib(quad.object)))
+    return graph
 
 
-def neighbourhood(store: ox.Store, diff: Diff, minter: Minter) -> tuple[set[ox.Quad], set[str]]:
-    """The quads to validate for a diff, and the focus nodes (as strings) whose results count."""
-    candidate = _Candidate(store, diff)
-    ontology = ox.NamedNode(minter.ontology_graph)
-    ring0 = _nodes(diff.removed | diff.added)
-    quads: set[ox.Quad] = set()
-    for node in ring0:
-        quads |= candidate.outgoing(node) | candidate.incoming(node)
-    ring1 = _nodes(quads) - ring0
-    for node in ring1:
-        # Not every incoming link: a source text or a concept is pointed at by thousands of nodes. Only the
-        # links that shapes follow backwards (inverse paths, "the node this anchor or stance belongs to").
-        quads |= candidate.outgoing(node) | candidate.incoming(node, BACKWARD_LINKS)
-    ring2 = _nodes(quads) - ring0 - ring1
-    for node in ring2:
-        quads |= candidate.outgoing(node)
-    ring3 = _nodes(quads) - ring0 - ring1 - ring2
-    for node in ring3:
-        quads |= candidate.types(node)
-    quads = {q for q in quads if q.graph_name != ontology}
-    return quads, {_key(n) for n in ring0 | ring1}
+def _key(node: OxNode) -> str:
+    """A node as pyshacl reports focus nodes: the IRI, or the blank node's label."""
+    return node.value if isinstance(node, ox.NamedNode) else str(BNode(node.value))
 
 
 class Gate:
-    """Validates diffs against the project's shapes (loaded once) and commits the ones that conform."""
+    """Validates diffs against the project's shapes (loaded and analysed once) and commits the ones that conform."""
 
     def __init__(self, minter: Minter, shapes: Graph | None = None, ontology: Graph | None = None) -> None:
         self.minter = minter
         self.shapes = shapes if shapes is not None else load_shapes()
+        self.reads = Reads.of(self.shapes)
         # Only the class hierarchy is needed (sh:targetClass and sh:class follow rdfs:subClassOf); mixing the
         # whole ontology into every small candidate graph would cost more than validating it.
         self.hierarchy = class_hierarchy(ontology if ontology is not None else load_ontology())
@@ -138,8 +561,15 @@ class Gate:
             ProtectedData: the diff touches the ontology or a source text.
         """
         check_protected(diff, self.minter)
-        quads, focus = neighbourhood(store, diff, self.minter)
-        report = validate_graph(to_rdflib(quads), self.shapes, self.hierarchy)
-        results = tuple(r for r in report.results if r.focus in focus or r.focus.startswith("_:"))
+        ontology = ox.NamedNode(self.minter.ontology_graph)
+        focus = focus_nodes(self.reads, store, diff, ontology)
+        quads = neighbourhood_data(self.reads, store, diff, focus, ontology)
+        targets = {term_to_rdflib(n) for n in focus}
+        report = validate_graph(_to_graph(quads), self.shapes, self.hierarchy, targets=targets)
+        keys = {_key(n) for n in focus}
+        results = tuple(r for r in report.results if r.focus in keys)
         kept = Report(not results, results, report.graph)
         return Verdict(kept, len(quads), len(focus))
+
+
+__all__ = ["Gate", "ProtectedData", "Reads", "Verdict", "check_protected", "focus_nodes", "neighbourhood_data"]
