@@ -26,7 +26,7 @@ Protected: the ontology graph and the source texts (their full text, hash, lengt
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import count
 
@@ -43,7 +43,7 @@ from kg.changes import Diff, to_ox
 from kg.changes import to_rdflib as term_to_rdflib
 from kg.errors import KgError
 from kg.iris import KG, SH, Minter
-from kg.validate import Report, class_hierarchy, load_ontology, load_shapes, validate_graph
+from kg.validate import Report, class_hierarchy, load_ontology, load_shapes, to_rdflib, validate_graph
 
 PROTECTED_PREDICATES = frozenset(str(p) for p in (KG.fullText, KG.sha256, KG.characterCount, KG.sourceFile))
 _TYPE = ox.NamedNode(str(RDF.type))
@@ -351,6 +351,10 @@ class _View:
 
     def match(self, s: OxNode | None, p: ox.NamedNode | None, o: OxTerm | None) -> list[ox.Quad]:
         found = self.seen.get((s, p, o))
+        if found is None and s is not None and p is not None and o is None:
+            # One read of all a node's links serves every shape that follows one of them.
+            found = [q for q in self.match(s, None, None) if q.predicate == p]
+            self.seen[(s, p, o)] = found
         if found is None:
             exclude, removed = self.exclude, self.removed
             found = [q for q in self.store.quads_for_pattern(s, p, o) if q.graph_name != exclude and q not in removed]
@@ -529,14 +533,6 @@ def neighbourhood_data(
     return out
 
 
-def _to_graph(quads: Iterable[ox.Quad]) -> Graph:
-    """An rdflib graph of the quads' triples, blank nodes keeping their labels (so focus nodes can be named)."""
-    graph = Graph()
-    for quad in quads:
-        graph.add((term_to_rdflib(quad.subject), term_to_rdflib(quad.predicate), term_to_rdflib(quad.object)))
-    return graph
-
-
 def _key(node: OxNode) -> str:
     """A node as pyshacl reports focus nodes: the IRI, or the blank node's label."""
     return node.value if isinstance(node, ox.NamedNode) else str(BNode(node.value))
@@ -565,7 +561,7 @@ class Gate:
         focus = focus_nodes(self.reads, store, diff, ontology)
         quads = neighbourhood_data(self.reads, store, diff, focus, ontology)
         targets = {term_to_rdflib(n) for n in focus}
-        report = validate_graph(_to_graph(quads), self.shapes, self.hierarchy, targets=targets)
+        report = validate_graph(to_rdflib(quads), self.shapes, self.hierarchy, targets=targets, inplace=True)
         keys = {_key(n) for n in focus}
         results = tuple(r for r in report.results if r.focus in keys)
         kept = Report(not results, results, report.graph)

@@ -12,9 +12,9 @@ from rdflib import Graph
 import kg.gate
 from kg.build import BuildResult
 from kg.changes import Diff, update_diff
-from kg.gate import Gate, Reads, UnsupportedShape, _to_graph
+from kg.gate import Gate, Reads, UnsupportedShape
 from kg.iris import Minter
-from kg.validate import load_ontology, load_shapes, validate_graph
+from kg.validate import load_ontology, load_shapes, to_rdflib, validate_graph
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "shapes"
 GRAPH = ox.NamedNode("http://example.org/graph")
@@ -88,11 +88,11 @@ def test_a_violation_that_shows_only_through_a_neighbour_is_caught(
     monkeypatch.setattr(kg.gate, "check_protected", lambda diff, minter: None)  # source texts too: longer chains
     triples = ox.parse(path=str(FIXTURES / f"{name}.ttl"))
     quads = stored([ox.Quad(t.subject, t.predicate, t.object, GRAPH) for t in triples])
-    whole = {key(r) for r in validate_graph(_to_graph(quads), shapes, ontology).results}
+    whole = {key(r) for r in validate_graph(to_rdflib(quads), shapes, ontology).results}
     through_a_neighbour = 0
     for quad in quads:
         rest = [q for q in quads if q != quad]
-        without = {key(r) for r in validate_graph(_to_graph(rest), shapes, ontology).results}
+        without = {key(r) for r in validate_graph(to_rdflib(rest), shapes, ontology).results}
         for state, diff, before, after in (
             (rest, Diff(added={quad}), without, whole),
             (quads, Diff(removed={quad}), whole, without),
