@@ -26,11 +26,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import queue
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -253,6 +253,29 @@ class Answer:
             self._channel.cancelled.set()
 
 
+class _DaemonPool:
+    """A fixed pool of daemon threads: a query stuck in the engine must not keep the process from exiting
+    (``concurrent.futures`` joins its threads at exit, and this thread cannot be stopped)."""
+
+    def __init__(self, size: int, name: str) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Callable[..., None], tuple[object, ...]] | None] = queue.SimpleQueue()
+        self._threads = [threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True) for i in range(size)]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, function: Callable[..., None], *args: object) -> None:
+        self._jobs.put((function, args))
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            function, args = job
+            function(*args)
+
+    def shutdown(self) -> None:
+        for _ in self._threads:
+            self._jobs.put(None)
+
+
 class Executor:
     """Runs queries in a pool of threads of this process, each against its deadline (known-quick ones inline).
 
@@ -277,7 +300,7 @@ class Executor:
         self.stuck = 0
         self.inline = 0  # queries answered on the event loop (see start)
         self._quick: OrderedDict[Job, None] = OrderedDict()
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kg-query")
+        self._pool = _DaemonPool(threads, "kg-query")
 
     def use(self, store: GraphStore) -> None:
         """Query ``store`` from now on (what was learnt of query costs on the old one is forgotten)."""
@@ -349,4 +372,4 @@ class Executor:
             self.on_stuck()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.shutdown()

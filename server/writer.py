@@ -70,6 +70,8 @@ class Writer:
         self.writes = 0
         self.listeners: list = []  # callables told the new version after each commit
         self._dump_lock = threading.Lock()
+        self._dumps_wanted = False  # a commit happened since the running rewrite read the store
+        self._dumper: threading.Thread | None = None
 
     @property
     def version(self) -> str:
@@ -103,13 +105,26 @@ class Writer:
         version = self.version
         for listener in self.listeners:
             listener(version)
-        threading.Thread(target=self._rewrite_dumps, daemon=True).start()
+        self._schedule_dumps()
         return Committed(len(diff.removed), len(diff.added), version, verdict.validated_triples)
 
-    def _rewrite_dumps(self) -> None:
-        if self.dump_dir is None:
-            return
+    def _schedule_dumps(self) -> None:
+        """Rewrite the dumps in the background, coalescing: one rewrite at a time, and one more after it if
+        commits came in meanwhile (at 10M triples a rewrite takes minutes; writes may come every second)."""
         with self._dump_lock:
+            self._dumps_wanted = True
+            if self._dumper is not None and self._dumper.is_alive():
+                return
+            self._dumper = threading.Thread(target=self._rewrite_dumps, daemon=True, name="kg-dumps")
+            self._dumper.start()
+
+    def _rewrite_dumps(self) -> None:
+        while True:
+            with self._dump_lock:
+                if not self._dumps_wanted or self.dump_dir is None:
+                    self._dumper = None
+                    return
+                self._dumps_wanted = False
             try:
                 write_dumps(self.store, self.minter, self.dump_dir)
             except OSError:
