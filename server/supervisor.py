@@ -1,10 +1,13 @@
-"""``kg serve``: one listening socket, N serving processes, and (with a write token) the process that writes.
+"""``kg serve``: one port, N serving processes, and (with a write token) the process that writes.
 
 Why processes: one Python process cannot use a second core for the HTTP work around a query, and a query
 stuck inside the engine can only be stopped by ending its process (docs/timeouts.md). So the supervisor
 
-- binds the socket once and starts ``settings.processes`` serving processes (spawned, not forked) that all
-  accept on it, each a uvicorn server over its own read-only view of the store, queries in threads;
+- reserves the port and starts ``settings.processes`` serving processes (spawned, not forked), each a uvicorn
+  server over its own read-only view of the store, queries in threads. Each listens on its own socket bound
+  to the same port with ``SO_REUSEPORT``, so the kernel spreads connections evenly over them (on one shared
+  socket, whichever process waits first takes the next connection, and a few busy keep-alive clients can all
+  land on one process while the other core idles);
 - replaces a serving process that exits: one that recycled itself after a runaway query (exit code
   :data:`RECYCLED`) or one that died; a process that keeps failing at start-up ends the server instead;
 - on a writable server, owns the read-write store itself: it serves the write routes on a Unix socket, to
@@ -73,9 +76,39 @@ def uvicorn_config(app: object, **options: object) -> uvicorn.Config:
     )
 
 
-def _serving_process(settings: Settings, sock: socket.socket) -> None:
-    """A serving process: the full app over a read-only view, accepting on the shared socket."""
+def _address(host: str, port: int) -> tuple[socket.AddressFamily, tuple[str, int]]:
+    family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    return family, address  # type: ignore[return-value]
+
+
+def reuseport_socket(host: str, port: int, *, listen: bool) -> socket.socket:
+    """A TCP socket bound to ``host:port`` with ``SO_REUSEPORT``; listening, or only holding the port.
+
+    A socket that is bound but not listening takes no connections: the supervisor holds one to find out at
+    once whether the port is free (and to keep it), and each serving process listens on one of its own.
+    """
+    family, address = _address(host, port)
+    if not listen:  # first as an exclusive bind: another server on this port (even another kg serve) refuses it
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind(address)
+        if listen:
+            sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _serving_process(settings: Settings, host: str, port: int) -> None:
+    """A serving process: the full app over a read-only view, on its own socket of the shared port."""
     _die_with_parent()
+    sock = reuseport_socket(host, port, listen=True)
     from server.app import create_app
 
     app = create_app(settings)
@@ -111,7 +144,8 @@ class Supervisor:
         (self.runtime_dir / "metrics").mkdir()
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(self.runtime_dir / "metrics")
         self.settings = replace(settings, runtime_dir=self.runtime_dir)
-        self.socket = socket.create_server((host, port), backlog=2048)
+        self.host, self.port = host, port
+        self.socket = reuseport_socket(host, port, listen=False)  # holds the port; fails now if it is taken
         self.context = multiprocessing.get_context("spawn")
         self.children: list[BaseProcess] = []
         self.started: dict[int, float] = {}
@@ -139,7 +173,7 @@ class Supervisor:
 
     def _spawn(self) -> BaseProcess:
         process = self.context.Process(
-            target=_serving_process, args=(self.settings, self.socket), name="kg-serve", daemon=False
+            target=_serving_process, args=(self.settings, self.host, self.port), name="kg-serve", daemon=False
         )
         process.start()
         self.started[process.pid or 0] = time.monotonic()
