@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import shutil
 import signal
@@ -219,6 +220,28 @@ class KgServer(Peer):
         argv = [str(project_python()), "-m", "kg.cli", "serve", "--build-dir", str(self.build_dir)]
         self._spawn([*argv, "--host", "127.0.0.1", "--port", str(self.port)], env=self.env, cwd=ROOT)
         self.wait_ready(120)
+        self.wait_all_processes(60)
+
+    def wait_all_processes(self, timeout: float) -> None:
+        """Wait until every serving process answers: /health answers as soon as the first one is up, and
+        measuring while the others still start (importing, opening the store) would charge their start-up to
+        the first workloads. Fresh connections are spread over the processes by SO_REUSEPORT."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            seen: set[int] = set()
+            expected: set[int] = set()
+            for _ in range(16):
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                try:
+                    conn.request("GET", "/health")
+                    health = json.loads(conn.getresponse().read())
+                finally:
+                    conn.close()
+                seen.add(health["process"])
+                expected = set(health["processes"])
+            if expected and expected <= seen:
+                return
+            time.sleep(0.2)
 
     def restart(self) -> None:
         self.stop()
