@@ -14,9 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from rdflib import Graph
 
 from kg.build import BuildResult, build
 from kg.iris import Minter
+from kg.validate import load_ontology, load_shapes
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -26,6 +28,18 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def shapes() -> Graph:
+    """The SHACL shapes, parsed once per test module."""
+    return load_shapes()
+
+
+@pytest.fixture(scope="module")
+def ontology() -> Graph:
+    """The ontology, parsed once per test module (tests/test_ontology.py has its own)."""
+    return load_ontology()
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from kg.build import BuildResult
 from kg.changes import Diff, update_diff
 from kg.gate import Gate, Reads, UnsupportedShape
 from kg.iris import Minter
-from kg.validate import load_ontology, load_shapes, to_rdflib, validate_graph
+from kg.validate import to_rdflib, validate_graph
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "shapes"
 GRAPH = ox.NamedNode("http://example.org/graph")
@@ -44,16 +44,6 @@ NEIGHBOUR_FIXTURES = (
     "bad_statement_mentions_a_concept",
     "bad_holding_office_not_a_post",
 )
-
-
-@pytest.fixture(scope="module")
-def shapes() -> Graph:
-    return load_shapes()
-
-
-@pytest.fixture(scope="module")
-def ontology() -> Graph:
-    return load_ontology()
 
 
 @pytest.fixture(scope="module")
@@ -122,16 +112,20 @@ def test_untyping_a_speaker_is_refused_on_the_statements_that_name_him(gate: Gat
     assert any("/statement/" in f for f in foci) and any("/holding/" in f for f in foci)
 
 
+def replace_value(subject: str, predicate: str, value: str) -> str:
+    """An update that replaces ``subject``'s ``predicate`` value by ``value`` in whichever graph holds it."""
+    return (
+        PREFIXES + f"DELETE {{ GRAPH ?g {{ {subject} {predicate} ?old }} }} "
+        f"INSERT {{ GRAPH ?g {{ {subject} {predicate} {value} }} }} "
+        f"WHERE {{ GRAPH ?g {{ {subject} {predicate} ?old }} }}"
+    )
+
+
 def test_moving_a_selector_is_caught_on_its_anchor_and_on_the_statement_two_links_away(
     gate: Gate, build_quads: list[ox.Quad]
 ) -> None:
     store = store_of(build_quads)
-    selector = f"<{STATEMENT}/anchor/position>"
-    update = (
-        PREFIXES
-        + f"DELETE {{ GRAPH ?g {{ {selector} oa:start ?s }} }} INSERT {{ GRAPH ?g {{ {selector} oa:start 1 }} }} "
-        f"WHERE {{ GRAPH ?g {{ {selector} oa:start ?s }} }}"
-    )
+    update = replace_value(f"<{STATEMENT}/anchor/position>", "oa:start", "1")
     verdict = gate.judge(store, update_diff(store, update))
     messages = {(r.focus, r.message.split(" ")[0]) for r in verdict.report.results}
     assert (STATEMENT + "/anchor", "The") in messages  # "The source text at the anchor's offsets is …"
@@ -151,12 +145,7 @@ def test_removing_a_link_is_refused_on_the_mapping_that_annotates_it(gate: Gate,
 def test_a_literal_failing_a_nested_shape_is_caught(gate: Gate, build_quads: list[ox.Quad]) -> None:
     """pyshacl's own focus_nodes option would let this through (it filters the values sh:or is tried on)."""
     store = store_of(build_quads)
-    date = f"<{BASE}date/diplomat-2025-06-strategic-autonomy/d-2025-04-15>"
-    update = (
-        PREFIXES
-        + f'DELETE {{ GRAPH ?g {{ {date} kg:dateValue ?v }} }} INSERT {{ GRAPH ?g {{ {date} kg:dateValue "soon" }} }} '
-        f"WHERE {{ GRAPH ?g {{ {date} kg:dateValue ?v }} }}"
-    )
+    update = replace_value(f"<{BASE}date/diplomat-2025-06-strategic-autonomy/d-2025-04-15>", "kg:dateValue", '"soon"')
     verdict = gate.judge(store, update_diff(store, update))
     assert "OrConstraintComponent" in {r.component for r in verdict.report.results}
 

@@ -20,7 +20,7 @@ from rdflib.term import Node
 
 from kg.build import compile_sources
 from kg.iris import KG, PREFIXES, Minter
-from kg.validate import Report, load_ontology, load_shapes, to_rdflib, validate_graph
+from kg.validate import Report, to_rdflib, validate_graph
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "shapes"
 KGSH = "https://w3id.org/akg/shapes#"
@@ -142,16 +142,6 @@ CASES: tuple[Case, ...] = (
     Case("bad_list_cell_position_not_integer", "ListCell-position", "Datatype", "kg:listPosition, an xsd:integer"),
     Case("bad_list_cell_position_out_of_order", "ListCellShape", SPARQL, "not this cell's place in the list"),
 )
-
-
-@pytest.fixture(scope="module")
-def shapes() -> Graph:
-    return load_shapes()
-
-
-@pytest.fixture(scope="module")
-def ontology() -> Graph:
-    return load_ontology()
 
 
 def validate_fixture(name: str, shapes: Graph, ontology: Graph) -> Report:

@@ -14,7 +14,16 @@ from fastapi.responses import RedirectResponse
 from server import conneg
 from server.errors import ProtocolError
 from server.federation import refuse_disallowed_service
-from server.protocol import UpdateRequest, check_nesting, decode, etag, matches, parse_request, time_limit
+from server.protocol import (
+    UpdateRequest,
+    body_too_large,
+    check_nesting,
+    decode,
+    etag,
+    matches,
+    parse_request,
+    time_limit,
+)
 from server.results import Job
 from server.routers.meta import service_description
 
@@ -26,12 +35,12 @@ async def read_body(request: Request) -> bytes:
     limit: int = request.app.state.settings.max_body_bytes
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ProtocolError(413, f"Request body too large: the limit is {limit} bytes.")
+        raise body_too_large(limit)
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
-            raise ProtocolError(413, f"Request body too large: the limit is {limit} bytes.")
+            raise body_too_large(limit)
     return body
 
 
