@@ -4,12 +4,15 @@ Why processes: one Python process cannot use a second core for the HTTP work aro
 stuck inside the engine can only be stopped by ending its process (docs/timeouts.md). So the supervisor
 
 - reserves the port and starts ``settings.processes`` serving processes (spawned, not forked), each a uvicorn
-  server over its own read-only view of the store, queries in threads. Each listens on its own socket bound
-  to the same port with ``SO_REUSEPORT``, so the kernel spreads connections evenly over them (on one shared
-  socket, whichever process waits first takes the next connection, and a few busy keep-alive clients can all
-  land on one process while the other core idles);
-- replaces a serving process that exits: one that recycled itself after a runaway query (exit code
-  :data:`RECYCLED`) or one that died; a process that keeps failing at start-up ends the server instead;
+  server over its own read-only view of the store, queries in threads. Each process serves one listening
+  socket bound to the same port with ``SO_REUSEPORT``, so the kernel spreads connections evenly over them (on
+  one shared socket, whichever process waits first takes the next connection, and a few busy keep-alive
+  clients can all land on one process while the other core idles). The supervisor creates these sockets and
+  keeps them open for the server's life: a connection queued on the socket of a process that is going away
+  waits there for the process's replacement instead of being reset when the socket would close;
+- replaces a serving process that exits: one that recycles itself after a runaway query (it says so, goes on
+  serving until its replacement is up, then drains and exits with :data:`RECYCLED`) or one that died; a
+  process that keeps failing at start-up ends the server instead;
 - on a writable server, owns the read-write store itself: it serves the write routes on a Unix socket, to
   which the serving processes forward writes, and publishes a checkpoint after each commit that the serving
   processes reopen on (server/readers.py);
@@ -32,8 +35,9 @@ import socket
 import tempfile
 import time
 from collections.abc import Generator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from multiprocessing.process import BaseProcess
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 
 import uvicorn
@@ -48,6 +52,10 @@ log = logging.getLogger("kg.server")
 RECYCLED = 75
 #: How long in-flight requests of a recycling process get to finish before it exits.
 RECYCLE_GRACE = 2.0
+#: How long a recycling process, no longer accepting, waits for the requests of connections it just accepted.
+LATE_REQUEST_WAIT = 0.25
+#: How long a recycling process waits for its replacement before it leaves anyway.
+REPLACEMENT_WAIT = 15.0
 _PR_SET_PDEATHSIG = 1
 
 
@@ -81,49 +89,105 @@ def _address(host: str, port: int) -> tuple[socket.AddressFamily, tuple[str, int
     return family, address  # type: ignore[return-value]
 
 
-def reuseport_socket(host: str, port: int, *, listen: bool) -> socket.socket:
-    """A TCP socket bound to ``host:port`` with ``SO_REUSEPORT``; listening, or only holding the port.
+def reuseport_sockets(host: str, port: int, count: int) -> list[socket.socket]:
+    """``count`` listening TCP sockets bound to ``host:port`` with ``SO_REUSEPORT``, one per serving process.
 
-    A socket that is bound but not listening takes no connections: the supervisor holds one to find out at
-    once whether the port is free (and to keep it), and each serving process listens on one of its own.
+    First an exclusive bind: another server on this port (even another kg serve) makes it fail with OSError.
     """
     family, address = _address(host, port)
-    if not listen:  # first as an exclusive bind: another server on this port (even another kg serve) refuses it
-        with socket.socket(family, socket.SOCK_STREAM) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind(address)
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(address)
+    sockets: list[socket.socket] = []
     try:
-        sock.bind(address)
-        if listen:
+        for _ in range(count):
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind(address)
             sock.listen(2048)
     except OSError:
-        sock.close()
+        for sock in sockets:
+            sock.close()
         raise
-    return sock
+    return sockets
 
 
-def _serving_process(settings: Settings, host: str, port: int) -> None:
-    """A serving process: the full app over a read-only view, on its own socket of the shared port."""
+class _ServingServer(uvicorn.Server):
+    """A serving process's uvicorn server: tells the supervisor once it accepts connections, and, once it
+    recycles, leaves when the supervisor says its replacement is up (an event, not SIGTERM: uvicorn would
+    re-raise the signal after its shutdown, and the process would die of it instead of exiting with
+    :data:`RECYCLED`)."""
+
+    def __init__(self, config: uvicorn.Config, ready: EventType, leave: EventType) -> None:
+        super().__init__(config)
+        self.ready, self.leave = ready, leave
+        self.recycling = False
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self.ready.set()
+
+    async def on_tick(self, counter: int) -> bool:
+        if self.recycling and self.leave.is_set():
+            return True
+        return await super().on_tick(counter)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """When recycling: stop accepting, then give connections accepted a moment ago time to send their
+        request (uvicorn closes every connection that is not inside a request at once)."""
+        if self.recycling:
+            for server in self.servers:
+                server.close()
+            await asyncio.sleep(LATE_REQUEST_WAIT)
+        await super().shutdown(sockets)
+
+
+def _serving_process(settings: Settings, sock: socket.socket, events: _Events) -> None:
+    """A serving process: the full app over a read-only view, on its slot's socket of the shared port."""
     _die_with_parent()
-    sock = reuseport_socket(host, port, listen=True)
     from server.app import create_app
 
     app = create_app(settings)
-    server = uvicorn.Server(uvicorn_config(app))
+    server = _ServingServer(uvicorn_config(app), events.ready, events.leave)
 
     def recycle() -> None:  # called on the event loop by the executor
+        """Ask for a replacement and go on serving until it is up (then drain and exit)."""
+        if server.recycling:
+            return
         log.warning("process %s recycles: a query could not be stopped at its time limit", os.getpid())
-        server.should_exit = True
-        app.state.recycling = True
+        server.recycling = True
+        events.retiring.set()
+        # Should the supervisor not answer (it is stopping), leave anyway.
+        asyncio.get_running_loop().call_later(REPLACEMENT_WAIT, events.leave.set)
 
-    app.state.recycling = False
     app.state.executor.on_stuck = recycle
     server.run(sockets=[sock])
     # The stuck query's thread cannot be joined: leave at once, without waiting for it.
-    os._exit(RECYCLED if app.state.recycling else 0)
+    os._exit(RECYCLED if server.recycling else 0)
+
+
+@dataclass(frozen=True)
+class _Events:
+    """How a serving process and the supervisor tell each other about its life."""
+
+    ready: EventType  # the process accepts connections
+    retiring: EventType  # it recycles: start its replacement
+    leave: EventType  # its replacement is up: drain and exit
+
+
+@dataclass
+class _Slot:
+    """One listening socket of the port and the serving process on it (and the one it replaces, if any)."""
+
+    sock: socket.socket
+    process: BaseProcess
+    events: _Events
+    started: float
+    #: a process that is recycling: it serves until ``process`` is ready, then drains and exits
+    leaving: _Slot | None = None
 
 
 class _WriterServer(uvicorn.Server):
@@ -145,10 +209,10 @@ class Supervisor:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(self.runtime_dir / "metrics")
         self.settings = replace(settings, runtime_dir=self.runtime_dir)
         self.host, self.port = host, port
-        self.socket = reuseport_socket(host, port, listen=False)  # holds the port; fails now if it is taken
+        # Fails now if the port is taken; the sockets then hold it, and each gets a serving process.
+        self.sockets = reuseport_sockets(host, port, max(1, settings.processes))
         self.context = multiprocessing.get_context("spawn")
-        self.children: list[BaseProcess] = []
-        self.started: dict[int, float] = {}
+        self.slots: list[_Slot] = []
         self.recycled = 0
         self.quick_failures = 0
         self.writer_server: _WriterServer | None = None
@@ -171,38 +235,55 @@ class Supervisor:
 
     # --- the serving processes ------------------------------------------------------------------------------
 
-    def _spawn(self) -> BaseProcess:
+    def _spawn(self, sock: socket.socket, leaving: _Slot | None = None) -> _Slot:
+        events = _Events(self.context.Event(), self.context.Event(), self.context.Event())
         process = self.context.Process(
-            target=_serving_process, args=(self.settings, self.host, self.port), name="kg-serve", daemon=False
+            target=_serving_process, args=(self.settings, sock, events), name="kg-serve", daemon=False
         )
         process.start()
-        self.started[process.pid or 0] = time.monotonic()
-        return process
+        return _Slot(sock, process, events, time.monotonic(), leaving)
 
-    def _replace_exited(self) -> bool:
-        """Replace serving processes that have exited; False when they keep failing at start-up."""
+    def _tend(self) -> bool:
+        """Replace serving processes that recycle or exit; False when they keep failing at start-up."""
         changed = False
-        for index, process in enumerate(self.children):
-            if process.is_alive():
+        for index, slot in enumerate(self.slots):
+            if slot.leaving is None and slot.events.retiring.is_set():  # recycling: start its replacement now
+                log.warning("serving process %s recycles after a runaway query; starting another", slot.process.pid)
+                self.slots[index] = slot = self._spawn(slot.sock, leaving=slot)
+                changed = True
+            if slot.leaving is not None:
+                changed |= self._retire(slot)
+            if slot.process.is_alive():
                 continue
             changed = True
-            code = process.exitcode
-            lived = time.monotonic() - self.started.pop(process.pid or 0, 0.0)
-            if code == RECYCLED:
-                self.recycled += 1
-                log.warning("serving process %s recycled after a runaway query; starting another", process.pid)
-            else:
-                log.error("serving process %s exited with %s after %.1f s; starting another", process.pid, code, lived)
-                self.quick_failures = self.quick_failures + 1 if lived < 5 else 0
-                if self.quick_failures >= 3:
-                    return False
-            self.children[index] = self._spawn()
+            code = slot.process.exitcode
+            lived = time.monotonic() - slot.started
+            log.error("serving process %s exited with %s after %.1f s; starting another", slot.process.pid, code, lived)
+            self.quick_failures = self.quick_failures + 1 if lived < 5 else 0
+            if self.quick_failures >= 3:
+                return False
+            self.slots[index] = self._spawn(slot.sock, leaving=slot.leaving)
         if changed:
             self._record()
         return True
 
+    def _retire(self, slot: _Slot) -> bool:
+        """Let a recycling process leave once its replacement serves; True when it has gone."""
+        leaving = slot.leaving
+        assert leaving is not None
+        if slot.events.ready.is_set() or time.monotonic() - slot.started > REPLACEMENT_WAIT:
+            leaving.events.leave.set()
+        if leaving.process.is_alive():
+            return False
+        if leaving.process.exitcode == RECYCLED:
+            self.recycled += 1
+        else:
+            log.error("recycling serving process %s exited with %s", leaving.process.pid, leaving.process.exitcode)
+        slot.leaving = None
+        return True
+
     def _record(self) -> None:
-        write_processes(self.runtime_dir, [p.pid for p in self.children if p.pid], self.recycled)
+        write_processes(self.runtime_dir, [s.process.pid for s in self.slots if s.process.pid], self.recycled)
 
     async def _supervise(self) -> int:
         stop = asyncio.Event()
@@ -216,13 +297,13 @@ class Supervisor:
                 if writer_task.done():
                     return 1
                 await asyncio.sleep(0.02)
-        self.children = [self._spawn() for _ in range(max(1, self.settings.processes))]
+        self.slots = [self._spawn(sock) for sock in self.sockets]
         self._record()
         status = 0
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.1)
-            if not stop.is_set() and not self._replace_exited():
+            if not stop.is_set() and not self._tend():
                 log.error("serving processes keep failing at start-up: stopping")
                 status = 1
                 break
@@ -233,12 +314,13 @@ class Supervisor:
         return status
 
     def _stop_children(self) -> None:
-        for process in self.children:
+        processes = [slot.process for slot in self.slots] + [s.leaving.process for s in self.slots if s.leaving]
+        for process in processes:
             if process.is_alive() and process.pid:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(process.pid, signal.SIGTERM)
         deadline = time.monotonic() + RECYCLE_GRACE + 3
-        for process in self.children:
+        for process in processes:
             process.join(max(0.0, deadline - time.monotonic()))
             if process.is_alive():
                 process.kill()
@@ -251,7 +333,8 @@ class Supervisor:
                 self._start_writer()
             return asyncio.run(self._supervise())
         finally:
-            self.socket.close()
+            for sock in self.sockets:
+                sock.close()
             shutil.rmtree(self.runtime_dir, ignore_errors=True)
 
 

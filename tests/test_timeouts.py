@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import random
+import socket
 import threading
 import time
 from pathlib import Path
@@ -114,6 +116,51 @@ def test_a_streamed_answer_past_its_limit_is_cut_off_and_stops_without_recycling
     assert received > 64 * 1024, "the first chunks arrived before the query was stopped"
     time.sleep(2.5)  # past the grace: a stuck query would have recycled its process by now
     assert _health(url)["processes_recycled"] == before
+
+
+def _ask_slowly(host: str, port: int, delay: float) -> str:
+    """GET /health on a fresh connection whose request comes ``delay`` seconds after connecting; the
+    status line, or what went wrong."""
+    try:
+        with socket.create_connection((host, port), timeout=10) as sock:
+            time.sleep(delay)
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+    except OSError as error:
+        return repr(error)
+    return answer.split(b"\r\n", 1)[0].decode() or "closed without an answer"
+
+
+def test_no_request_is_lost_while_a_process_recycles(server_url: str) -> None:
+    """Clients on fresh connections all through a recycle, some sending their request a few ms after
+    connecting: every one is answered, none is reset or closed unanswered."""
+    before = _health(server_url)
+    host, port = httpx.URL(server_url).host, httpx.URL(server_url).port or 80
+    stop = threading.Event()
+    answers: list[str] = []
+
+    def keep_asking(seed: int) -> None:
+        delays = random.Random(seed)
+        while not stop.is_set():
+            answers.append(_ask_slowly(host, port, delays.uniform(0, 0.02)))
+
+    clients = [threading.Thread(target=keep_asking, args=(seed,)) for seed in range(4)]
+    for client in clients:
+        client.start()
+    try:
+        runaway = httpx.get(server_url + "sparql", params={"query": RUNAWAY, "timeout": "1"}, timeout=30)
+        assert runaway.status_code == 503
+        wait_for_recycle(server_url, before)
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        for client in clients:
+            client.join()
+    lost = [answer for answer in answers if answer != "HTTP/1.1 200 OK"]
+    assert not lost, f"{len(lost)} of {len(answers)} requests lost: {sorted(set(lost))}"
+    assert len(answers) > 50
 
 
 def test_other_requests_are_served_while_a_runaway_query_runs(server_url: str) -> None:
