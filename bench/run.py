@@ -374,7 +374,7 @@ def ensure_corpus(label: str, seed: int) -> tuple[Path, dict[str, Any]]:
     return corpus, meta
 
 
-def build_ours(label: str, corpus: Path, quads: int, with_dumps: bool) -> dict[str, Any]:
+def build_ours(label: str, corpus: Path, quads: int) -> dict[str, Any]:
     """Our load path: the corpus N-Quads file through kg.store.write_store_from_file, then the dumps.
 
     The file goes straight to pyoxigraph's bulk loader (no Python quads); ``seconds`` counts the flush and the
@@ -400,14 +400,11 @@ def build_ours(label: str, corpus: Path, quads: int, with_dumps: bool) -> dict[s
         f"[{label}] kg: loaded in {seconds:.1f} s ({quads / seconds:,.0f} quads/s; "
         f"bulk_load {timing.load_seconds:.1f} s, flush + optimize {timing.optimize_seconds:.1f} s)"
     )
-    if with_dumps:
-        started = time.perf_counter()
-        write_dumps(OxigraphStore.open(build_dir / "store"), Minter(), build_dir / "dumps")
-        out["dumps_seconds"] = time.perf_counter() - started
-        log(f"[{label}] kg: dumps written in {out['dumps_seconds']:.1f} s")
-    else:
-        (build_dir / "dumps").mkdir(parents=True, exist_ok=True)
-        out["dumps_seconds"] = None
+    # At every size: kg.dump.write_dumps sorts externally and streams, in bounded memory.
+    started = time.perf_counter()
+    write_dumps(OxigraphStore.open(build_dir / "store"), Minter(), build_dir / "dumps")
+    out["dumps_seconds"] = time.perf_counter() - started
+    log(f"[{label}] kg: dumps written in {out['dumps_seconds']:.1f} s")
     return out
 
 
@@ -557,12 +554,11 @@ def run_size(
     subj = subjects(parse_size(label), seed)
     work = [w for w in workloads(subj) if only is None or w.name in only]
     ratio = quads / previous["corpus"]["quads"] if previous else 1.0
-    with_dumps = True  # at every size: kg.dump.write_dumps sorts externally and streams, in bounded memory
 
     # Our build, then the floor (pyoxigraph in-process, on our store).
     built = (DATA / label / "build" / "store" / "CURRENT").exists()
     if (OURS in systems or FLOOR in systems) and not (only is not None and built):
-        result["loads"][OURS] = build_ours(label, corpus, quads, with_dumps)
+        result["loads"][OURS] = build_ours(label, corpus, quads)
         result["loads"][FLOOR] = load_floor(label, corpus, quads)
     if FLOOR in systems:
         floor = Floor(DATA / label / "build" / "store", cfg)

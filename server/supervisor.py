@@ -208,7 +208,6 @@ class Supervisor:
         (self.runtime_dir / "metrics").mkdir()
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(self.runtime_dir / "metrics")
         self.settings = replace(settings, runtime_dir=self.runtime_dir)
-        self.host, self.port = host, port
         # Fails now if the port is taken; the sockets then hold it, and each gets a serving process.
         self.sockets = reuseport_sockets(host, port, max(1, settings.processes))
         self.context = multiprocessing.get_context("spawn")
