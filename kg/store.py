@@ -5,11 +5,14 @@ pyoxigraph store for a remote engine (Virtuoso, QLever) means writing one more c
 
 Named-graph policy (here and nowhere else): each source's facts live in ``{base}graph/{source-slug}``,
 the ontology in ``{base}graph/ontology``; queries see the union of all named graphs as their default
-graph (``union_default_graph``, on by default) unless the request names its own dataset.
+graph (``union_default_graph``, on by default) unless they name their own dataset: the protocol's
+``default-graph-uri``/``named-graph-uri`` first, else the query's ``FROM``/``FROM NAMED`` (SPARQL 1.1 Query §13.2).
 """
 
 from __future__ import annotations
 
+import functools
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -127,7 +130,7 @@ class OxigraphStore:
         substitutions: Bindings | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
-        if dataset.default_graphs or dataset.named_graphs:
+        if dataset.default_graphs or dataset.named_graphs:  # the protocol's dataset overrides the query's FROM
             return self._store.query(
                 sparql,
                 base_iri=base_iri,
@@ -135,8 +138,11 @@ class OxigraphStore:
                 named_graphs=[ox.NamedNode(g) for g in dataset.named_graphs],
                 substitutions=substitutions,
             )
+        # pyoxigraph ignores FROM / FROM NAMED when the default graph is the union: a query that names its own
+        # dataset gets the store without it, and so exactly the graphs it names.
+        union = self._union and not names_its_dataset(sparql)
         return self._store.query(
-            sparql, base_iri=base_iri, use_default_graph_as_union=self._union, substitutions=substitutions
+            sparql, base_iri=base_iri, use_default_graph_as_union=union, substitutions=substitutions
         )
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
@@ -147,6 +153,54 @@ class OxigraphStore:
 
     def __len__(self) -> int:
         return len(self._store)
+
+
+#: What :func:`names_its_dataset` must see past: strings, IRIs and comments (the word FROM may occur in them),
+#: braces (a dataset clause is never inside them), and runs of anything else, in which the keyword is sought.
+_DATASET_TOKENS = re.compile(
+    r"[^\"'<#{}]+"
+    r'|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\''
+    r"|<[^<>\"{}|^`\\\x00-\x20]*>|#[^\r\n]*|[\s\S]"
+)
+#: The keyword, not part of a variable, a prefixed name or a language tag.
+_FROM = re.compile(r"(?<![\w?$:@.\-])FROM(?![\w:\-])", re.IGNORECASE)
+#: Scans of queries up to this long are remembered (queries repeat; a scan costs ~0.1 ms per KB).
+_MEMO_MAX = 10_000
+
+
+def names_its_dataset(query: str) -> bool:
+    """Whether a SPARQL query has a dataset clause (``FROM`` or ``FROM NAMED``, SPARQL 1.1 Query §13.2).
+
+    pyoxigraph exposes no parsed query, so the text is read: the keyword outside strings, IRIs, comments and
+    braces (a dataset clause comes before the WHERE clause; only a CONSTRUCT template's braces precede it).
+
+    >>> names_its_dataset("SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }")
+    True
+    >>> names_its_dataset("CONSTRUCT { ?s ?p ?o } FROM NAMED <http://example.org/g> WHERE { GRAPH ?g { ?s ?p ?o } }")
+    True
+    >>> names_its_dataset('PREFIX from: <http://x/> SELECT ?from WHERE { ?from from:p "FROM <g>" } # FROM <g>')
+    False
+    """
+    if "from" not in query.lower():  # most queries: no scan at all
+        return False
+    return _scan_remembered(query) if len(query) <= _MEMO_MAX else _scan(query)
+
+
+def _scan(query: str) -> bool:
+    depth = 0
+    for token in _DATASET_TOKENS.finditer(query):
+        text = token.group()
+        if text == "{":
+            depth += 1
+        elif text == "}":
+            depth = max(0, depth - 1)
+        elif depth == 0 and text[0] not in "\"'<#" and _FROM.search(text):
+            return True
+    return False
+
+
+_scan_remembered = functools.lru_cache(maxsize=1024)(_scan)
 
 
 class Snapshots:

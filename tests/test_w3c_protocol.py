@@ -12,6 +12,10 @@ The server is writable. The manifests carry no credentials, so every request of 
 ``bad_update_*``, ``bad_multiple_updates``) gets ``Authorization: Bearer <token>`` added: a ``bad_update_*`` test
 must then fail for the reason it tests, not for a missing token (401). The runner also checks what the manifest
 cannot say: a request that must be rejected must not change the store (:data:`SENTINEL` is preloaded for them).
+
+The query tests that set a dataset (``query_dataset_*``, ``query_multiple_dataset``: protocol parameters, and a
+query ``FROM`` they override) run a second time on the production configuration, a store whose default graph is
+the union of its named graphs, as under ``kg serve`` (issue 12).
 """
 
 from __future__ import annotations
@@ -135,6 +139,21 @@ def client(store: OxigraphStore, tmp_path_factory: pytest.TempPathFactory) -> It
         yield http
 
 
+@pytest.fixture(scope="module")
+def union_store() -> OxigraphStore:
+    """The production configuration: the default graph is the union of the named graphs."""
+    return OxigraphStore.in_memory(union_default_graph=True)
+
+
+@pytest.fixture(scope="module")
+def union_client(union_store: OxigraphStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    with (
+        running_server(union_store, tmp_path_factory.mktemp("w3c-protocol-union"), writable=True) as url,
+        httpx.Client(base_url=url, timeout=60, follow_redirects=False) as http,
+    ):
+        yield http
+
+
 def _must_fail(test: ProtocolTestCase) -> bool:
     """True when every request of the test expects a 4xx (the ``bad_*`` tests)."""
     return all(spec.response.statuses == ("StatusCode4xx",) for spec in test.requests)
@@ -200,6 +219,22 @@ def _check_format(spec: HttpRequestSpec, response: httpx.Response) -> str | None
 def test_w3c_protocol(test: ProtocolTestCase, update_endpoint: str, store: OxigraphStore, client: httpx.Client) -> None:
     """``update_endpoint``: where the update requests go (``/sparql``, or ``/update``); the check queries and the
     query tests always go to ``/sparql``."""
+    _run(test, update_endpoint, store, client)
+
+
+DATASET_TESTS = [t for t in TESTS if not t.is_update and "dataset" in t.local_name]
+
+
+@pytest.mark.parametrize(
+    "test", [pytest.param(t, id=f"protocol/{t.local_name}", marks=marks(ALLOW_LIST.get(t.iri))) for t in DATASET_TESTS]
+)
+def test_w3c_protocol_dataset_on_the_union_default_store(
+    test: ProtocolTestCase, union_store: OxigraphStore, union_client: httpx.Client
+) -> None:
+    _run(test, ENDPOINT, union_store, union_client)
+
+
+def _run(test: ProtocolTestCase, update_endpoint: str, store: OxigraphStore, client: httpx.Client) -> None:
     _preload(store, test)
     before = set(store.raw)
     for number, spec in enumerate(test.requests, 1):
@@ -221,5 +256,6 @@ def test_w3c_protocol(test: ProtocolTestCase, update_endpoint: str, store: Oxigr
 
 def test_manifest_has_the_34_tests_of_protocol_tests_md() -> None:
     assert len(TESTS) == 34
+    assert len(DATASET_TESTS) == 6
     assert sum(t.is_update for t in TESTS) == 14
     assert sorted(set(ALLOW_LIST) - {t.iri for t in TESTS}) == []
