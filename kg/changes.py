@@ -21,6 +21,9 @@ from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.store import Store
 from rdflib.term import Node
 
+from kg.errors import ServiceRefused
+from kg.federation import refuse_service, service_targets
+
 
 @dataclass
 class Diff:
@@ -94,6 +97,37 @@ def _graph_to_ox(context: Graph | Node | None) -> ox.NamedNode | ox.BlankNode | 
 # fetches the IRI of every USING / USING NAMED / FROM from the web or the file system.
 rdflib_sparql.SPARQL_DEFAULT_GRAPH_UNION = False
 rdflib_sparql.SPARQL_LOAD_GRAPHS = False
+
+
+def _service_refusal(target: str) -> ServiceRefused:
+    return ServiceRefused(
+        f"SERVICE {target} is not allowed in an update: updates never call an endpoint, not even one in the "
+        "server's SERVICE allowlist (KG_SERVICE_ALLOWLIST); query it on /sparql and write what you need with "
+        "INSERT DATA."
+    )
+
+
+def _refuse_service_in_overlay(ctx: Any, part: Any) -> Any:
+    """rdflib evaluation hook: over an :class:`OverlayStore`, a SERVICE is refused, never called (rdflib's own
+    SERVICE opens any URL, file: included). Every other part goes on to rdflib (NotImplementedError)."""
+    if part.name == "ServiceGraphPattern" and isinstance(getattr(ctx.graph, "store", None), OverlayStore):
+        raise _service_refusal(part.get("term").n3())
+    raise NotImplementedError
+
+
+rdflib_sparql.CUSTOM_EVALS["kg-no-service-in-updates"] = _refuse_service_in_overlay
+
+
+def _services(node: object) -> Iterator[Any]:
+    """The SERVICE patterns anywhere in a parsed update (WHERE, OPTIONAL, EXISTS, sub-queries)."""
+    if isinstance(node, dict):  # rdflib's CompValue is an OrderedDict
+        if getattr(node, "name", None) == "ServiceGraphPattern":
+            yield node
+        for value in node.values():
+            yield from _services(value)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            yield from _services(value)
 
 
 class OverlayStore(Store):
@@ -212,12 +246,21 @@ def update_diff(
     base_iri: str | None = None,
     load_allowlist: tuple[str, ...] = (),
     union_default_graph: bool = True,
+    service_allowlist: tuple[str, ...] = (),
 ) -> Diff:
     """The diff a SPARQL 1.1 Update would make to ``store`` (https://www.w3.org/TR/sparql11-update/).
 
+    Every update passes here (``/update``, ``update=`` on ``/sparql``, ``kg update``), so here the SERVICE
+    policy is applied: a target outside ``service_allowlist`` is refused as it is for queries, and no update
+    calls any SERVICE (rdflib's engine would: it is refused before and during evaluation).
+
     Raises:
         SyntaxError: the update is malformed.
+        ServiceRefused: the update has a SERVICE clause.
     """
+    refuse_service(update, service_allowlist)  # a target outside the allowlist: the message queries get
+    if targets := service_targets(update):  # one in it: updates call none
+        raise _service_refusal(targets[0].text)
     try:
         prepared = translateUpdate(parseUpdate(update), base_iri)
     except Exception as err:  # pyparsing and rdflib raise several types for a malformed request
@@ -225,6 +268,8 @@ def update_diff(
     if isinstance(prepared, list):
         return Diff()  # rdflib's "Update" for a request with a prologue only (a valid, empty request)
     check_update_syntax(prepared.algebra)
+    if (service := next(_services(prepared.algebra), None)) is not None:  # one the text scan missed
+        raise _service_refusal(service.get("term").n3())
     operations = []
     for operation in prepared.algebra:
         if operation.name == "DeleteWhere" and any(isinstance(g, Variable) for g in operation.quads or {}):

@@ -16,7 +16,7 @@ import typer
 
 from kg.build import DEFAULT_BUILD_DIR, build
 from kg.changes import Diff
-from kg.errors import KgError, ShapeViolation
+from kg.errors import KgError, ServiceRefused, ShapeViolation
 from kg.iris import DEFAULT_BASE_IRI, Minter
 from kg.store import OxigraphStore
 
@@ -167,7 +167,7 @@ def _gated_write(build_dir: Path, base: str, make_diff: Callable[[OxigraphStore]
     try:
         diff = make_diff(store)
         verdict = Gate(minter).judge(store.raw, diff)
-    except (SyntaxError, PermissionError, ProtectedData, NotImplementedError) as err:
+    except (SyntaxError, PermissionError, ProtectedData, ServiceRefused, NotImplementedError) as err:
         raise _fail(str(err)) from err
     if not verdict.report.conforms:
         typer.echo(verdict.report.text(), err=True)
@@ -185,10 +185,15 @@ def update_command(
 ) -> None:
     """Apply a SPARQL Update to the built store through the SHACL gate (the server must not be running)."""
     from kg.changes import update_diff
+    from server.settings import Settings
 
     path = Path(update)
     text = path.read_text(encoding="utf-8") if update.endswith(".ru") and path.is_file() else update
-    _gated_write(build_dir, base, lambda store: update_diff(store.raw, text))
+    try:
+        allowlist = Settings.from_env().service_allowlist  # the server's policy (KG_SERVICE_ALLOWLIST)
+    except (OSError, ValueError) as err:
+        raise _fail(f"bad KG_* setting: {err}") from err
+    _gated_write(build_dir, base, lambda store: update_diff(store.raw, text, service_allowlist=allowlist))
 
 
 @app.command("backup")

@@ -5,6 +5,7 @@
     ├── CompileError         the model cannot be turned into RDF
     ├── ShapeViolation       the graph does not conform to the SHACL shapes (carries the report)
     ├── QueryNotFound        no shipped query has that name
+    ├── ServiceRefused       a request calls a SERVICE endpoint outside the allowlist, or an update calls one at all
     └── LinkError            reconciliation failed: the Wikidata endpoint is unreachable or refused, or a review
                              file is inconsistent
 
@@ -42,6 +43,10 @@ class ShapeViolation(KgError):
 
 class QueryNotFound(KgError):
     """No query of that name ships with the project."""
+
+
+class ServiceRefused(KgError):
+    """A SERVICE call this server will not make (kg/federation.py); nothing was evaluated or written."""
 
 
 class LinkError(KgError):

@@ -1,166 +1,23 @@
-"""Which remote endpoints a query may call through ``SERVICE``: an allowlist, checked before the query runs.
+"""The SERVICE allowlist on ``/sparql`` queries: :mod:`kg.federation`'s check, answered as a protocol error.
 
-pyoxigraph evaluates ``SERVICE <iri> { … }`` with its own HTTP client, so without a check any visitor could
-make this server send requests to loopback or private addresses (SSRF). pyoxigraph has no query AST in
-Python, so the targets are read from the query text, *fail-closed*:
-
-* every occurrence of the word ``SERVICE`` (any case, even inside a string or a comment, since a lexer that
-  guessed wrong about ``<`` — IRI or less-than? — could hide a real one) is read as a possible clause;
-* it is a clause only if it is followed, as Oxigraph's grammar requires, by an optional ``SILENT``, a
-  target (``<iri>``, ``?var``/``$var`` or a prefixed name) and ``{``; anything else cannot be a SERVICE
-  clause for the engine, which would reject the query;
-* the target must then be an absolute IRI, written in full, that is in the allowlist (exact match, after
-  ``\\u`` escapes, which Oxigraph decodes in IRIs, are decoded). Variables cannot be checked and prefixed
-  names and relative IRIs are not resolved here: they are refused with a message that says what to write.
-
-Whitespace and comments between the parts are skipped as Oxigraph does (comments end at CR or LF only).
-A refused query never reaches the engine. The price of failing closed: a commented-out clause such as
-``# SERVICE <http://example.org/sparql> {`` is refused too, and the message names it.
+Updates are checked where every update passes, whichever way it comes in (:func:`kg.changes.update_diff`).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-
+from kg.federation import disallowed_service
 from server.errors import ProtocolError
-
-_SERVICE = re.compile(r"SERVICE", re.IGNORECASE)
-_SILENT = re.compile(r"SILENT", re.IGNORECASE)
-#: Whitespace (a superset of SPARQL's four characters: safe, the engine rejects the others) and comments.
-_GAP = re.compile(r"(?:\s|#[^\r\n]*)*")
-#: IRIREF as SPARQL defines it, plus the \u escapes Oxigraph decodes inside IRIs.
-_IRIREF = re.compile(r"<((?:[^<>\"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*)>")
-#: A variable or prefixed name: at least as long as the engine's token (it stops at none of their characters).
-#: Bounded, so that a query of many SERVICE words in one run costs linear time; a longer name is refused.
-_NAME_MAX = 256
-_NAME = re.compile(rf"(?:\\.|[^\s{{}}#<>\"']){{1,{_NAME_MAX}}}")
-_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
-
-
-@dataclass(frozen=True)
-class ServiceTarget:
-    """A SERVICE clause's target as written: ``kind`` is ``iri``, ``variable``, ``prefixed`` or ``unreadable``."""
-
-    kind: str
-    text: str
-
-    @property
-    def iri(self) -> str | None:
-        """The target IRI with its ``\\u`` escapes decoded, for ``iri`` targets."""
-        if self.kind != "iri":
-            return None
-        return _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), self.text[1:-1])
-
-
-def _clause_at(query: str, pos: int) -> ServiceTarget | None:
-    """The target of a SERVICE clause whose target starts at ``pos`` (after the gap), or None if there is none."""
-    if query.startswith("<", pos):
-        match = _IRIREF.match(query, pos)
-        if match is None:  # the engine might read an IRI here that we cannot: refuse rather than guess
-            return ServiceTarget("unreadable", query[pos : pos + 60].split("\n", 1)[0])
-        target, end = ServiceTarget("iri", match.group(0)), match.end()
-    else:
-        match = _NAME.match(query, pos)
-        if match is None:
-            return None
-        text = match.group(0)
-        if len(text) >= _NAME_MAX:  # the engine may read a longer name here: refuse rather than guess
-            return ServiceTarget("unreadable", text[:60])
-        if text[0] in "?$":
-            target = ServiceTarget("variable", text)
-        elif ":" in text:
-            target = ServiceTarget("prefixed", text)
-        else:
-            return None  # not a Var or an iri: no SERVICE clause here
-        end = match.end()
-    end = _GAP.match(query, end).end()  # type: ignore[union-attr]
-    return target if query.startswith("{", end) else None
-
-
-def service_targets(query: str) -> list[ServiceTarget]:
-    """Every target of every possible SERVICE clause in ``query``, in order.
-
-    >>> [t.text for t in service_targets("SELECT * { SERVICE SILENT <https://q.example/sparql> { ?s ?p ?o } }")]
-    ['<https://q.example/sparql>']
-    >>> [t.kind for t in service_targets("SELECT * { ?s ?p ?o.service # c\\n ?e {} ; SERVICE ex:e {} }")]
-    ['variable', 'prefixed']
-    >>> service_targets('SELECT * { ?s ?p "customer service <http://x/> is down" }')
-    []
-    >>> [t.iri for t in service_targets(r"SELECT * { SERVICESILENT<http://127.0.0.\\u0031/>{} }")]
-    ['http://127.0.0.1/']
-    """
-    return list(dict.fromkeys(_targets(query)))
-
-
-def _targets(query: str) -> Iterator[ServiceTarget]:
-    for keyword in _SERVICE.finditer(query):
-        pos = _GAP.match(query, keyword.end()).end()  # type: ignore[union-attr]
-        starts = [pos]
-        silent = _SILENT.match(query, pos)
-        if silent:  # SILENT may be the keyword or the start of a name: check both readings
-            starts.append(_GAP.match(query, silent.end()).end())  # type: ignore[union-attr]
-        for start in starts:
-            target = _clause_at(query, start)
-            if target is not None:
-                yield target
-
-
-def disallowed_service(query: str, allowlist: tuple[str, ...]) -> str | None:
-    """Why ``query`` may not run here (a message naming the target and the allowlist), or None if it may.
-
-    >>> wikidata = ("https://query.wikidata.org/sparql",)
-    >>> disallowed_service("SELECT * { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }", wikidata)
-    >>> print(disallowed_service("SELECT * { SERVICE <http://127.0.0.1:7878/query> { ?s ?p ?o } }", wikidata))
-    SERVICE <http://127.0.0.1:7878/query> is not allowed: this endpoint only sends SERVICE requests to \
-<https://query.wikidata.org/sparql> (the server's SERVICE allowlist, KG_SERVICE_ALLOWLIST).
-    >>> print(disallowed_service("SELECT * { SERVICE ?endpoint { ?s ?p ?o } }", wikidata))
-    SERVICE ?endpoint is not allowed: a variable endpoint cannot be checked against the allowlist; write the \
-endpoint as a full IRI, e.g. SERVICE <https://query.wikidata.org/sparql>.
-    >>> disallowed_service("SELECT * { ?s ?p ?o }", ())
-    """
-    if "service" not in query.lower():  # fast path; Oxigraph does not decode escapes in keywords
-        return None
-    example = f", e.g. SERVICE <{allowlist[0]}>" if allowlist else ""
-    listed = ", ".join(f"<{iri}>" for iri in allowlist) or "nowhere (the allowlist is empty)"
-    for target in _targets(query):  # lazily: the first refusal ends the scan
-        if target.kind == "variable":
-            return (
-                f"SERVICE {target.text} is not allowed: a variable endpoint cannot be checked against the allowlist; "
-                f"write the endpoint as a full IRI{example}."
-            )
-        if target.kind == "prefixed":
-            return (
-                f"SERVICE {target.text} is not allowed: write the endpoint as a full IRI in angle brackets "
-                f"(prefixed names are not resolved for SERVICE){example}."
-            )
-        if target.kind == "unreadable":
-            return (
-                f"SERVICE {target.text}… is not allowed: its endpoint cannot be read; write it as a full IRI{example}."
-            )
-        iri = target.iri or ""
-        if not _ABSOLUTE.match(iri):
-            return (
-                f"SERVICE {target.text} is not allowed: a relative IRI would resolve against this server; "
-                f"write the endpoint as an absolute IRI{example}."
-            )
-        if iri not in allowlist:
-            return (
-                f"SERVICE {target.text} is not allowed: this endpoint only sends SERVICE requests to {listed} "
-                "(the server's SERVICE allowlist, KG_SERVICE_ALLOWLIST)."
-            )
-    return None
 
 
 def refuse_disallowed_service(parsed: object, allowlist: tuple[str, ...]) -> None:
-    """Raise a 400 :class:`ProtocolError` if a protocol request calls a SERVICE outside ``allowlist``.
+    """Raise a 400 :class:`ProtocolError` if a protocol query calls a SERVICE outside ``allowlist``.
 
-    ``parsed`` is what ``/sparql`` read: a request with a ``query`` or an ``update`` text (both can hold
-    SERVICE clauses), or None (nothing to check).
+    ``parsed`` is what ``/sparql`` read: a request with a ``query`` text, or anything else (nothing to check here).
     """
-    text = getattr(parsed, "query", None) or getattr(parsed, "update", None)
-    message = disallowed_service(text, allowlist) if isinstance(text, str) else None
+    query = getattr(parsed, "query", None)
+    message = disallowed_service(query, allowlist) if isinstance(query, str) else None
     if message is not None:
         raise ProtocolError(400, message)
+
+
+__all__ = ["disallowed_service", "refuse_disallowed_service"]

@@ -77,14 +77,22 @@ class Writer:
     def version(self) -> str:
         return self.base_version if not self.writes else f"{self.base_version}-w{self.writes}"
 
-    def update(self, text: str, base_iri: str | None, load_allowlist: tuple[str, ...]) -> Committed:
-        """Apply a SPARQL Update through the gate.
+    def update(
+        self,
+        text: str,
+        base_iri: str | None,
+        load_allowlist: tuple[str, ...],
+        service_allowlist: tuple[str, ...] = (),
+    ) -> Committed:
+        """Apply a SPARQL Update through the gate (its SERVICE clauses are refused: :func:`update_diff`).
 
         Raises:
-            SyntaxError, LoadRefused, ProtectedData, Rejected.
+            SyntaxError, LoadRefused, ServiceRefused, ProtectedData, Rejected.
         """
         with self.gate.lock:
-            diff = update_diff(self.store.raw, text, base_iri, load_allowlist, self.store.union_default_graph)
+            diff = update_diff(
+                self.store.raw, text, base_iri, load_allowlist, self.store.union_default_graph, service_allowlist
+            )
             return self._apply(diff)
 
     def apply(self, diff: Diff, drop_graphs: tuple[ox.NamedNode, ...] = ()) -> Committed:

@@ -140,13 +140,6 @@ def test_targets_that_cannot_be_checked_are_refused(server_url: str, query: str,
     assert response.text.startswith(message), response.text
 
 
-def test_updates_are_checked_too(server_url: str) -> None:
-    update = "INSERT { ?s ?p ?o } WHERE { SERVICE <http://127.0.0.1:7878/sparql> { ?s ?p ?o } }"
-    assert disallowed_service(update, DEFAULT_ALLOWLIST) is not None
-    response = httpx.post(server_url + "sparql", data={"update": update}, timeout=60)
-    assert response.status_code == 400 and "is not allowed" in response.text
-
-
 def test_the_word_service_elsewhere_is_not_a_service_call(server_url: str) -> None:
     query = 'SELECT ?service WHERE { BIND("customer service <http://x/> desk" AS ?service) }'
     response = post(server_url, query)

@@ -71,7 +71,7 @@ async def run_update(request: Request, text: str) -> Response:
     check_nesting(text)
     base = str(request.url.replace(query="", fragment=""))
     try:
-        result = await run_in_threadpool(writer.update, text, base, settings.load_allowlist)
+        result = await run_in_threadpool(writer.update, text, base, settings.load_allowlist, settings.service_allowlist)
     except Rejected as err:
         return rejected_response(request, err)
     return committed_response(result)
