@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
@@ -21,6 +21,7 @@ from server.forward import WriteForwarder
 from server.hotpath import SparqlHotPath
 from server.html import SecurityHeaders, make_templates
 from server.observability import Metrics, TimingMiddleware, metrics_router
+from server.protocol import check_target
 from server.readers import POINTER, WRITER_SOCKET, CheckpointView
 from server.routers import dumps, graph_store, meta, resources, sparql, ui, writes
 from server.settings import Settings
@@ -67,6 +68,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         description="SPARQL 1.1 endpoint over a knowledge graph of what news articles say.",
         docs_url=None,  # /api is served by server.routers.ui, with the page policy it needs
         redoc_url=None,
+        dependencies=[Depends(require_utf8)],
     )
     app.state.settings = settings
     app.state.store = store
@@ -117,6 +119,15 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     app.add_middleware(TimingMiddleware, metrics=app.state.metrics)
     app.add_middleware(SecurityHeaders)  # outermost: every answer, the hot path's included
     return app
+
+
+def require_utf8(request: Request) -> None:
+    """Every route: a path or parameter that is not UTF-8 once percent-decoded is a 400, not a U+FFFD in a name.
+
+    Raises:
+        ProtocolError: 400 (queries on the hot path get the same check from ``parse_request``).
+    """
+    check_target(request.scope.get("raw_path") or request.scope["path"].encode(), request.url.query)
 
 
 def data_version(settings: Settings, store: GraphStore) -> str:
