@@ -7,11 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from kg import __version__
 from kg.iris import Minter
@@ -20,13 +19,16 @@ from server.errors import install_error_handlers
 from server.executor import Executor
 from server.forward import WriteForwarder
 from server.hotpath import SparqlHotPath
+from server.html import SecurityHeaders, make_templates
 from server.observability import Metrics, TimingMiddleware, metrics_router
+from server.protocol import check_target
 from server.readers import POINTER, WRITER_SOCKET, CheckpointView
 from server.routers import dumps, graph_store, meta, resources, sparql, ui, writes
 from server.settings import Settings
 from server.writer import Writer
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
 
 
 def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
@@ -64,8 +66,9 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         title="Article knowledge graph",
         version=__version__,
         description="SPARQL 1.1 endpoint over a knowledge graph of what news articles say.",
-        docs_url="/api",
+        docs_url=None,  # /api is served by server.routers.ui, with the page policy it needs
         redoc_url=None,
+        dependencies=[Depends(require_utf8)],
     )
     app.state.settings = settings
     app.state.store = store
@@ -92,12 +95,13 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         writer.listeners.append(on_commit)
     app.state.cache = {}
     app.state.metrics = Metrics()
-    app.state.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))  # autoescape on for .html
+    app.state.templates = make_templates(TEMPLATES_DIR)
     install_error_handlers(app)
     for module in (meta, sparql, writes, graph_store, dumps, resources, ui):
         app.include_router(module.router)
     if ui.YASGUI_BUILD.is_dir():
         app.mount("/static/yasgui", StaticFiles(directory=ui.YASGUI_BUILD), name="yasgui")
+    app.mount("/static/kg", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(metrics_router(app.state.metrics))
     # Innermost first. Queries take the hot path: outside CORS and gzip when neither applies, else inside them.
     app.add_middleware(SparqlHotPath, state=app.state)
@@ -113,7 +117,17 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(SparqlHotPath, state=app.state, outer=True)
     app.add_middleware(TimingMiddleware, metrics=app.state.metrics)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer, the hot path's included
     return app
+
+
+def require_utf8(request: Request) -> None:
+    """Every route: a path or parameter that is not UTF-8 once percent-decoded is a 400, not a U+FFFD in a name.
+
+    Raises:
+        ProtocolError: 400 (queries on the hot path get the same check from ``parse_request``).
+    """
+    check_target(request.scope.get("raw_path") or request.scope["path"].encode(), request.url.query)
 
 
 def data_version(settings: Settings, store: GraphStore) -> str:

@@ -112,7 +112,7 @@ async def _send_whole(
 
 
 class SparqlHotPath:
-    """ASGI middleware answering ``GET``/``POST /sparql`` queries; ``state`` is the FastAPI app's state.
+    """ASGI middleware answering ``GET``/``HEAD``/``POST /sparql`` queries; ``state`` is the FastAPI app's state.
 
     The app has two: the ``outer`` one, outside the CORS and gzip middlewares, refreshes the store view,
     forwards writes, and answers the queries that those middlewares would leave as they are (no ``Origin``, no
@@ -138,7 +138,7 @@ class SparqlHotPath:
             if forward is not None and forward.is_write(path, method):
                 await forward(scope, receive, send, self.state.settings.max_body_bytes)
                 return
-        if path != SPARQL_PATH or method not in ("GET", "POST"):
+        if path != SPARQL_PATH or method not in ("GET", "HEAD", "POST"):
             await self.app(scope, receive, send)
             return
         headers = _headers(scope)
@@ -178,7 +178,8 @@ class SparqlHotPath:
     ) -> None:
         settings = self.state.settings
         accept = headers.get(b"accept")
-        tag = etag(self.state.data_version, query_string, accept or "") if scope["method"] == "GET" else None
+        reads = scope["method"] in ("GET", "HEAD")  # HEAD: the GET answer's headers (RFC 9110 §9.3.2)
+        tag = etag(self.state.data_version, query_string, accept or "") if reads else None
         if tag and matches(headers.get(b"if-none-match"), tag):
             start = {"type": "http.response.start", "status": 304}
             await send({**start, "headers": [(b"etag", tag.encode()), (b"vary", b"Accept, Origin")]})
@@ -211,6 +212,13 @@ class SparqlHotPath:
             return
         if tag:
             extra += [(b"etag", tag.encode()), (b"cache-control", _CACHE_CONTROL)]
+        if scope["method"] == "HEAD":  # the streamed answer's headers (its first chunk lets gzip judge), then stop
+            answer.cancel()
+            start = {"type": "http.response.start", "status": 200}
+            await send({**start, "headers": [(b"content-type", head.media_type.encode()), *extra]})
+            await send({"type": "http.response.body", "body": head.first, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})  # the server sends no body for HEAD
+            return
         await self._stream(receive, send, answer, [(b"content-type", head.media_type.encode()), *extra])
 
     async def _stream(self, receive: Receive, send: Send, answer: Answer, headers: list[tuple[bytes, bytes]]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote_to_bytes
 
 from kg.store import Dataset
 from server.errors import ProtocolError
@@ -67,6 +67,38 @@ def decode(body: bytes, content_type: str) -> str:
         raise ProtocolError(400, f"The request body is not valid {charset}: {err}") from err
 
 
+def parse_params(text: str) -> dict[str, list[str]]:
+    """URL or form parameters, percent-decoded as UTF-8: 400 for bytes that are not, never U+FFFD.
+
+    >>> parse_params("query=ASK%7B%7D&format=")
+    {'query': ['ASK{}'], 'format': ['']}
+
+    Raises:
+        ProtocolError: 400 if a percent-encoded parameter is not UTF-8 (e.g. ``%FF``).
+    """
+    try:
+        return parse_qs(text, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError as err:
+        raise ProtocolError(400, f"A parameter is not valid UTF-8 once percent-decoded: {err}") from err
+
+
+def check_target(raw_path: bytes, query_string: str) -> None:
+    """Raises ProtocolError(400) unless the request's path and parameters are UTF-8 once percent-decoded.
+
+    The ASGI server and Starlette decode them replacing bad bytes with U+FFFD, which would name another resource.
+
+    >>> check_target(b"/id/person/%C3%A9", "graph=x%C3%A9")
+    >>> check_target(b"/id/person/%FF", "")
+    Traceback (most recent call last):
+    server.errors.ProtocolError: The request path is not valid UTF-8 once percent-decoded: ...
+    """
+    try:
+        unquote_to_bytes(raw_path).decode()
+    except UnicodeDecodeError as err:
+        raise ProtocolError(400, f"The request path is not valid UTF-8 once percent-decoded: {err}") from err
+    parse_params(query_string)
+
+
 def body_too_large(limit: int) -> ProtocolError:
     return ProtocolError(413, f"Request body too large: the limit is {limit} bytes.")
 
@@ -99,7 +131,7 @@ def parse_request(
     Raises:
         ProtocolError: 400 for a malformed request, 415 for a Content-Type the protocol does not define.
     """
-    url_params = parse_qs(query_string, keep_blank_values=True)
+    url_params = parse_params(query_string)
     if method in ("GET", "HEAD"):
         if "update" in url_params:
             raise ProtocolError(400, "SPARQL Update is not allowed with GET; POST it instead.")
@@ -108,7 +140,7 @@ def parse_request(
 
     kind = media_type(content_type)
     if kind == FORM:
-        form = parse_qs(decode(body, content_type), keep_blank_values=True)
+        form = parse_params(decode(body, content_type))
         if "update" in form:
             if "query" in form or len(form["update"]) != 1:
                 raise ProtocolError(400, "Give exactly one 'update' parameter, and no 'query', in the form body.")

@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 from kg.build import BuildResult
 
@@ -92,3 +92,110 @@ def test_a_script_in_the_data_is_shown_not_run(browser: Browser, built: BuildRes
         page.close()
     finally:
         server.close()
+
+
+def record_csp_violations(page: Page) -> list[str]:
+    """Collects every Content-Security-Policy violation the page reports (events and console errors)."""
+    violations: list[str] = []
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', (e) => "
+        "console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))"
+    )
+    page.on(
+        "console",
+        lambda m: (
+            violations.append(m.text)
+            if m.type == "error" and ("CSP" in m.text or "Content Security Policy" in m.text)
+            else None
+        ),
+    )
+    return violations
+
+
+def test_query_editor_runs_a_query_under_the_content_security_policy(browser: Browser, server_url: str) -> None:
+    page = browser.new_page()
+    violations = record_csp_violations(page)
+    response = page.goto(server_url + "query")
+    assert response is not None
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.click("button[data-example='1']")  # CQ2, the five trends
+    page.wait_for_selector(".yasr table tbody tr", timeout=15_000)
+    assert page.locator(".yasr table tbody tr").count() == 5
+    page.locator(".CodeMirror").click()  # typing in the editor too: CodeMirror lays out as it goes
+    page.keyboard.type(" ")
+    assert violations == []
+    page.close()
+
+
+def test_javascript_iri_is_shown_as_text_not_link(browser: Browser, built: BuildResult, tmp_path: Path) -> None:
+    """A ``javascript:`` IRI written into the graph is text on the entity page: no link, and a click runs nothing."""
+    import httpx
+
+    from tests.conftest import serve
+
+    shutil.copytree(built.store_path, tmp_path / "store")
+    shutil.copytree(built.dump_dir, tmp_path / "dumps")
+    server = serve(tmp_path, {"KG_WRITE_TOKEN": "t"})
+    url = next(server).url
+    try:
+        hostile = "javascript:alert(document.domain)"
+        update = (
+            "INSERT DATA { GRAPH <https://w3id.org/akg/graph/diplomat-2025-06-strategic-autonomy> { "
+            f"<https://w3id.org/akg/id/person/nakatani-gen> <http://www.w3.org/2000/01/rdf-schema#seeAlso> <{hostile}> "
+            "} }"
+        )
+        r = httpx.post(url + "update", data={"update": update}, headers={"Authorization": "Bearer t"})
+        assert r.status_code == 200, r.text
+        page = browser.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(url + "id/person/nakatani-gen")
+        assert page.locator("a[href^='javascript:' i]").count() == 0
+        shown = page.locator("table.properties div", has_text=hostile)
+        assert shown.count() == 1
+        assert shown.locator("a").count() == 0
+        shown.click()
+        # A javascript: navigation started by the click is a queued task: two frames later it would have run.
+        page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        assert dialogs == []
+        assert page.url == url + "id/person/nakatani-gen"
+        page.close()
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("path", ["", "ontology", "dumps/", "id/person/nakatani-gen"])
+def test_pages_load_without_content_security_policy_violations(browser: Browser, server_url: str, path: str) -> None:
+    page = browser.new_page()
+    violations = record_csp_violations(page)
+    response = page.goto(server_url + path)
+    page.wait_for_load_state("load")
+    assert response is not None and "default-src 'none'" in response.headers["content-security-policy"]
+    assert violations == []
+    page.close()
+
+
+SWAGGER_STUB = """window.SwaggerUIBundle = Object.assign((config) => { window.explorerLoaded = config.url; },
+  { presets: { apis: {} }, SwaggerUIStandalonePreset: {} });"""
+
+
+def test_api_explorer_inline_script_runs_under_its_policy(browser: Browser, server_url: str) -> None:
+    """/api loads Swagger UI from its CDN; a stand-in answers for the CDN, as no test touches the internet."""
+    page = browser.new_page()
+    violations = record_csp_violations(page)
+
+    def stand_in(route: Route) -> None:
+        if route.request.url.endswith(".js"):
+            route.fulfill(body=SWAGGER_STUB, content_type="text/javascript")
+        elif route.request.url.endswith(".css"):
+            route.fulfill(body="", content_type="text/css")
+        else:
+            route.abort()
+
+    page.route("https://**/*", stand_in)
+    response = page.goto(server_url + "api")
+    page.wait_for_load_state("load")
+    assert response is not None and "default-src 'none'" in response.headers["content-security-policy"]
+    assert page.evaluate("window.explorerLoaded") == "/openapi.json"
+    assert violations == []
+    page.close()

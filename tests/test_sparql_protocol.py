@@ -137,3 +137,68 @@ def test_sparqlwrapper_client_gets_json_bindings(server_url: str) -> None:
     result = client.query().convert()
     assert [b["label"]["value"] for b in result["results"]["bindings"]] == PERSONS
     json.dumps(result)  # a real JSON document
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])  # the outer hot path, then the inner one
+@pytest.mark.parametrize("query", ["ASK {}", "SELECT * WHERE { ?s ?p ?o }"])  # answered whole, then streamed
+def test_head_query_has_the_get_answers_headers_and_no_body(server_url: str, query: str, encoding: str) -> None:
+    headers = {"Accept": "text/csv", "Accept-Encoding": encoding}
+    with httpx.Client() as client:  # one connection: a body sent after HEAD would garble the next answer
+        head = client.head(server_url + "sparql", params={"query": query}, headers=headers)
+        get = client.get(server_url + "sparql", params={"query": query}, headers=headers)
+    assert head.status_code == get.status_code == 200, head.text
+    assert head.content == b""
+    for name in ("content-type", "etag", "cache-control", "vary", "content-encoding", "content-length"):
+        assert head.headers.get(name) == get.headers.get(name), name
+    assert get.content
+
+
+def test_head_without_query_has_the_service_descriptions_headers(server_url: str) -> None:
+    with httpx.Client() as client:
+        head = client.head(server_url + "sparql", headers={"Accept": "text/turtle"})
+        get = client.get(server_url + "sparql", headers={"Accept": "text/turtle"})
+    assert head.status_code == get.status_code == 200, head.text
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"] == "text/turtle; charset=utf-8"
+    assert "content-length" in head.headers
+
+
+def test_head_malformed_query_is_400_like_get(server_url: str) -> None:
+    r = httpx.head(server_url + "sparql", params={"query": "SELEKT"})
+    assert r.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query_string", ["query=ASK%7B%7D%FF", "query=SELECT%20%22%C3%28%22", "query=ASK%7B%7D&format=%FF"]
+)
+def test_get_query_with_percent_encoded_invalid_utf8_is_400(server_url: str, query_string: str) -> None:
+    for headers in ({}, {"Origin": "https://example.org", "Accept-Encoding": "gzip"}):  # both hot paths
+        r = httpx.get(f"{server_url}sparql?{query_string}", headers=headers)
+        assert r.status_code == 400, r.text
+        assert "UTF-8" in r.text
+
+
+@pytest.mark.parametrize("path", ["sparql", "update"])
+def test_form_body_with_percent_encoded_invalid_utf8_is_400(server_url: str, path: str) -> None:
+    field = "query" if path == "sparql" else "update"
+    body = f"{field}=ASK%7B%7D%FF".encode()
+    r = httpx.post(server_url + path, content=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 400, r.text
+    assert "UTF-8" in r.text
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "store?graph=https%3A%2F%2Fw3id.org%2Fakg%2Fgraph%2Fx%FF",
+        "store?default&format=tt%FF",
+        "id/person/nakatani-gen?format=tt%FF",
+        "id/person/%FF",
+        "ontology?format=%C3%28",
+        "dumps/%FF",
+    ],
+)
+def test_other_routes_refuse_percent_encoded_invalid_utf8_with_400(server_url: str, target: str) -> None:
+    r = httpx.get(server_url + target)
+    assert r.status_code == 400, r.text
+    assert "UTF-8" in r.text

@@ -15,6 +15,7 @@ from kg.queries import examples
 from kg.validate import ONTOLOGY_FILE
 from kg.void import void_description
 from server import conneg
+from server.html import content_security_policy, inline_hashes
 from server.rdf import negotiate_rdf, rdf_response
 from server.readers import read_processes
 
@@ -126,5 +127,7 @@ def ontology(request: Request) -> Response:
     offers = (conneg.HTML, *conneg.RDF_OFFERS[:4])
     offer = negotiate_rdf(request, offers)
     if offer.format is None:
-        return HTMLResponse(_ontology_html(), headers={"Vary": "Accept"})
+        page = _ontology_html()
+        policy = content_security_policy(inline_hashes(page))  # pyLODE's page has an inline <style>
+        return HTMLResponse(page, headers={"Vary": "Accept", "Content-Security-Policy": policy})
     return rdf_response(request, Graph().parse(ONTOLOGY_FILE), offers[1:])

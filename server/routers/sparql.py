@@ -49,7 +49,7 @@ async def read_text(request: Request) -> str:
     return decode(await read_body(request), request.headers.get("content-type", ""))
 
 
-@router.api_route("/sparql", methods=["GET", "POST"], summary="SPARQL 1.1 Protocol query endpoint")
+@router.api_route("/sparql", methods=["GET", "HEAD", "POST"], summary="SPARQL 1.1 Protocol query endpoint")
 async def sparql(request: Request) -> Response:
     body = await read_body(request) if request.method == "POST" else b""
     parsed = parse_request(request.method, request.url.query, request.headers.get("content-type", ""), body)
@@ -65,7 +65,8 @@ async def sparql(request: Request) -> Response:
         return service_description(request)
     settings = request.app.state.settings
     accept = request.headers.get("accept")
-    tag = etag(request.app.state.data_version, request.url.query, accept or "") if request.method == "GET" else None
+    reads = request.method in ("GET", "HEAD")
+    tag = etag(request.app.state.data_version, request.url.query, accept or "") if reads else None
     if tag and matches(request.headers.get("if-none-match"), tag):
         return Response(status_code=304, headers={"ETag": tag, "Vary": "Accept"})
     if len(parsed.query) > settings.max_query_length:

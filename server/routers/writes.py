@@ -5,7 +5,6 @@ PUT/POST/DELETE on ``/store`` — all behind a bearer token and the SHACL gate (
 from __future__ import annotations
 
 import uuid
-from urllib.parse import parse_qs
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
@@ -82,7 +81,7 @@ async def update(request: Request) -> Response:
     media_type = protocol.media_type(request.headers.get("content-type", ""))
     body = await read_text(request)
     if media_type == FORM:
-        values = parse_qs(body, keep_blank_values=True).get("update", [])
+        values = protocol.parse_params(body).get("update", [])
         if len(values) != 1:
             raise ProtocolError(400, "Give exactly one 'update' parameter in the form body.")
         return await run_update(request, values[0])
