@@ -74,6 +74,35 @@ def check_span(source_text: str, start: int, end: int, exact: str, where: str) -
     return Span(start, end, exact)
 
 
+def unreviewed_suggestions(path: Path) -> list[str]:
+    """One line per element of ``path`` still carrying ``suggested:`` (a draft of ``kg annotate``): file, line, item.
+
+    Raises:
+        AnnotationError: the file cannot be read as YAML.
+    """
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise AnnotationError(str(err).splitlines()[0], path.name) from err
+    found: list[str] = []
+
+    def walk(node: yaml.Node | None, section: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            keys = {k.value: (k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+            if "suggested" in keys:
+                slug = keys["slug"][1].value if "slug" in keys else "?"
+                line = keys["suggested"][0].start_mark.line + 1
+                found.append(f"{path.name}:{line}: {section} {slug} has an unreviewed suggestion")
+            for key, value in node.value:
+                walk(value, key.value if isinstance(key, yaml.ScalarNode) else section)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                walk(item, section)
+
+    walk(root, "file")
+    return found
+
+
 def load_article(path: Path) -> Article:
     """Read, validate and resolve one annotation file.
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.annotations import SOURCES_DIR, annotation_files, load_article
+from kg.annotations import SOURCES_DIR, annotation_files, load_article, unreviewed_suggestions
 from kg.compile import compile_article
 from kg.dump import write_dumps
-from kg.errors import ShapeViolation
+from kg.errors import AnnotationError, ShapeViolation
 from kg.iris import Minter
 from kg.links import link_quads
 from kg.store import OxigraphStore, write_store
@@ -43,8 +43,18 @@ def ontology_quads(minter: Minter, path: Path = ONTOLOGY_FILE) -> list[ox.Quad]:
 
 
 def compile_sources(minter: Minter, sources_dir: Path = SOURCES_DIR) -> tuple[list[ox.Quad], int]:
-    """Quads of every annotated source, sorted; and the number of sources."""
+    """Quads of every annotated source, sorted; and the number of sources.
+
+    Raises:
+        AnnotationError: a file is wrong, or still has suggestions of ``kg annotate`` nobody reviewed.
+    """
     files = annotation_files(sources_dir)
+    pending = [line for path in files for line in unreviewed_suggestions(path)]
+    if pending:
+        raise AnnotationError(
+            f"{len(pending)} unreviewed suggestion(s) of kg annotate; review each and delete its `suggested:` block\n"
+            + "\n".join(pending)
+        )
     quads: set[ox.Quad] = set()
     for path in files:
         quads.update(compile_article(load_article(path), minter))

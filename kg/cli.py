@@ -14,6 +14,7 @@ from typing import Annotated
 import pyoxigraph as ox
 import typer
 
+from kg.annotate.command import annotate_command
 from kg.build import DEFAULT_BUILD_DIR, build
 from kg.changes import Diff
 from kg.errors import KgError, ShapeViolation
@@ -307,6 +308,8 @@ def link_command(
     counts = ", ".join(f"{n} {s}" for s, n in summary.items())
     typer.echo(f"{len(decisions)} unlinked entities: {counts}; {count} candidate row(s) in {review_file}")
 
+
+app.command("annotate")(annotate_command)  # kg/annotate/command.py: draft annotations and their accuracy
 
 if __name__ == "__main__":  # pragma: no cover
     app()
