@@ -22,9 +22,9 @@ DATE_RE = re.compile(
     rf"|\b(?P<day2>\d{{1,2}})\s+{_M.replace('month', 'month2')}(?:\s+(?P<year2>\d{{4}}))?\b"
     rf"|\b(?:in|of|since|until|by|from|during|early|late|mid-?)\s+{_M.replace('month', 'month3')}"
     r"(?:\s+(?P<year3>\d{4}))?\b"
-    r"|\b(?:on|last|this|next|since|by|until)\s+(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
-    r"|\b(?P<rel>last|this|next|earlier this|later this)\s+(?P<unit>month|year|week)\b"
-    r"|\b(?P<back>a|one|two|three|four|five|six|seven)\s+(?P<bunit>day|days|week|weeks|month|months|year|years)\s+(?P<dir>earlier|before|ago|later)\b"
+    r"|\b(?:[Oo]n|[Ll]ast|[Tt]his|[Nn]ext|[Ss]ince|[Bb]y|[Uu]ntil)\s+(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+    r"|\b(?P<rel>[Ll]ast|[Tt]his|[Nn]ext|[Ee]arlier this|[Ll]ater this)\s+(?P<unit>month|year|week)\b"
+    r"|\b(?P<back>[Aa]|[Oo]ne|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Ss]ix|[Ss]even)\s+(?P<bunit>day|days|week|weeks|month|months|year|years)\s+(?P<dir>earlier|before|ago|later)\b"
     r"|\b(?P<yest>yesterday|today)\b"
     r"|\b(?:in|since|by|until|during)\s+(?P<yearonly>(?:19|20)\d{2})\b"
 )
@@ -210,7 +210,7 @@ def _relative(start: int, end: int, rel: str, unit: str, published: Published | 
         return FoundDate(
             start, end, None, unit, "inferred", f"“{text[start:end]}” needs a publication date.", None, 0.2
         )
-    shift = {"last": -1, "next": 1}.get(rel, 0)
+    shift = {"last": -1, "next": 1}.get(rel.lower(), 0)
     if unit == "month":
         y, mo = _month_back(published.year, published.month, -shift)
         return FoundDate(

@@ -143,7 +143,8 @@ ABBREVIATIONS = frozenset(
     ]
 )
 _BOUNDARY_RE = re.compile(r"[.?!…]+[”’\"')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9])")
-TOKEN_RE = re.compile(r"(?:[A-Z]\.){2,}|\w+(?:[-–’']\w+)*(?:\.(?=[A-Z]\.))?|\S")
+# words may carry combining marks (text not in NFC keeps "é" as e + U+0301)
+TOKEN_RE = re.compile(r"(?:[A-Z]\.){2,}|[\w\u0300-\u036f]+(?:[-–’'][\w\u0300-\u036f]+)*(?:\.(?=[A-Z]\.))?|\S")
 
 
 def segment(text: str, protected: list[tuple[int, int]] = ()) -> Document:  # type: ignore[assignment]

@@ -230,7 +230,7 @@ def _strip_initial(run: list[Token], initial: set[int], text: str, table: dict[s
         while run and run[0].text in _CONNECTORS:
             run = run[1:]
     if len(run) == 1 and run[0].start in initial and run[0].text not in table:
-        after = text[run[0].end : run[0].end + 40].split()
+        after = re.findall(r"\w+", text[run[0].end : run[0].end + 40])[:1]
         if not (after and after[0].lower() in REPORTING_VERBS) and not text[run[0].end :].startswith(","):
             return []
     return run
@@ -253,7 +253,7 @@ def _split_title(run: list[Token], text: str) -> tuple[list[Token], str]:
         return run, ""
     if any(t.text in ORG_KEYWORDS or t.text in EVENT_KEYWORDS for t in run) or _is_acronym(run):
         return run, ""
-    words = after.split()
+    words = re.findall(r"[\w’']+", after)[:1]
     if words and words[0].lower() in REPORTING_VERBS and len(run) <= 3:
         return run, f"“{text[run[0].start : run[-1].end]} {words[0]}”: the subject of a reporting verb"
     if re.match(
@@ -261,7 +261,7 @@ def _split_title(run: list[Token], text: str) -> tuple[list[Token], str]:
         after,
     ):
         return run, "an appositive names an office or role"
-    if re.search(r"\b(?:said|says|told|according to)\s+$", before) and 2 <= len(run) <= 3:
+    if re.search(r"\b(?:said|says|told|according to)\s+$", before, re.IGNORECASE) and 2 <= len(run) <= 3:
         return run, "named right after a reporting verb"
     return run, ""
 

@@ -47,8 +47,9 @@ PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
         "interview",
         ("Interview",),
         re.compile(
-            rf"\bin an interview(?: that appeared| published)?(?: (?:in|with) (?P<issue>(?:last|this|next) month[’']s "
-            rf"issue of )?(?:the )?(?:[\w ]*?(?:magazine|newspaper|daily|weekly|journal|paper) )?(?P<outlet>{_NAME}))?"
+            r"\b[Ii]n an interview(?: that appeared| published)?"
+            r"(?: (?:in|with) (?P<issue>(?:last|this|next) month[’']s issue of )?(?:the )?"
+            rf"(?:[\w ]*?(?:magazine|newspaper|daily|weekly|journal|paper) )?(?P<outlet>{_NAME}))?"
         ),
     ),
     (

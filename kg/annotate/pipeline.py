@@ -204,7 +204,7 @@ def _event_items(
             for st, item in zip(items, statements, strict=True)
             if st.sentence is not None and st.sentence.start <= ev.start < st.sentence.end
         ]
-        speakers = sorted({st.speaker for st, _ in holders if st.speaker})
+        speakers = sorted({st.speaker for st, _ in holders if st.speaker}) or _subject_before(ev.start, entities, items)
         slug = mint_entity_slug(" ".join([*speakers[:1], ev.label]), {e["slug"] for e in out})
         item: dict[str, Any] = {"slug": slug, "types": list(ev.types), "label": ev.label}
         if speakers:
@@ -222,6 +222,8 @@ def _event_items(
         item["suggested"] = suggestion(0.65, f"events.{ev.key}", f"“{text[ev.start : ev.end]}”")
         out.append(item)
         for _st, st_item in holders:
+            if st_item["kind"] not in ("quotation", "paraphrase"):  # the article's own sentences have no medium
+                continue
             st_item["made_through"] = {"event": slug, "basis": "stated"}
             if date and "date" not in st_item:
                 st_item["date"] = _date_slug(date)
@@ -234,6 +236,16 @@ def _event_items(
             if first["evidence"]["span"][0] < st_item["span"][0]:
                 st_item["made_through"] = {"event": latest[sp], "basis": "context"}
     return out
+
+
+def _subject_before(offset: int, entities: Entities, items: list[Statement]) -> list[str]:
+    """The person named last before an event in its sentence ("Soto gave a speech at ..."): its participant."""
+    sentence = next(
+        (st.sentence for st in items if st.sentence and st.sentence.start <= offset < st.sentence.end), None
+    )
+    start = sentence.start if sentence else max(0, offset - 200)
+    people = [m for m in entities.mentions if start <= m[0] < offset and entities.found[m[2]].kind == "person"]
+    return [people[-1][2]] if people else []
 
 
 def _concept_items(
