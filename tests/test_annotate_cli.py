@@ -147,3 +147,11 @@ def test_a_1500_word_article_takes_under_5_seconds() -> None:
     started = time.perf_counter()
     annotate_text(longer, Meta("x.txt", "x"), gaz)
     assert time.perf_counter() - started < 5
+
+
+def test_unreachable_wikidata_endpoint_is_a_note_and_the_draft_is_still_written(tmp_path: Path) -> None:
+    code, output = annotate(
+        str(FIXTURES / "crlf.txt"), "--out", str(tmp_path / "d.yaml"), "--wikidata", "http://127.0.0.1:9/sparql"
+    )
+    assert code == 0 and "Wikidata not reachable" in output and "going on" in output
+    assert (tmp_path / "d.yaml").exists()
