@@ -14,22 +14,24 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from kg.annotate.document import Document, Token, tokens
+from kg.annotate.document import Document, Token
 from kg.annotate.draft import suggestion
 from kg.annotate.gazetteer import CAPITALS, DEMONYMS, Gazetteer, Known
 from kg.annotate.lexicon import (
+    CONNECTORS,
     EVENT_KEYWORDS,
     FUNCTION_WORDS,
     HONORIFICS,
+    LOCATIVE,
+    MEDIA_AFTER,
     MEDIA_NOUNS,
     ORG_KEYWORDS,
     REPORTING_VERBS,
     TITLE_HEADS,
 )
+from kg.annotate.names import initial_offsets, is_acronym, is_name_token, name_runs, strip_initial
 from kg.iris import slugify
 
-_CONNECTORS = {"of", "for", "and", "de", "&", "the", "on"}
-_LOCATIVE = {"in", "at", "from", "to", "near", "outside", "visited", "visit", "visiting", "via"}
 _FORCES_RE = re.compile(r"\b(?P<state>[A-Z][\w.]*(?: [A-Z]\w+)?)(?:’s|'s)? (?P<noun>military|armed forces|navy|army)\b")
 
 
@@ -93,74 +95,19 @@ def locate_names(text: str, names: dict[str, list[str]]) -> list[tuple[int, int,
     return sorted(out)
 
 
-def _initial_offsets(doc: Document) -> set[int]:
-    """Offsets where a capital says nothing: sentence starts and the first word after an opening mark or colon."""
-    starts = {s.start for s in doc.sentences}
-    starts |= {m.end() for m in re.finditer(r"[“‘\"']|:\s+", doc.text)}
-    return starts
-
-
-def _runs(doc: Document) -> list[list[Token]]:
-    """Maximal runs of capitalised tokens, joined by connectors ("of", "and") between capitals."""
-    toks = tokens(doc.text)
-    runs: list[list[Token]] = []
-    i = 0
-    while i < len(toks):
-        if not _is_name_token(toks[i]):
-            i += 1
-            continue
-        run = [toks[i]]
-        j = i + 1
-        while j < len(toks):
-            t = toks[j]
-            gap = doc.text[run[-1].end : t.start]
-            if "\n" in gap or "\r" in gap or len(gap) > 1:
-                break
-            if _is_name_token(t) and gap in ("", " "):
-                run.append(t)
-                j += 1
-            elif t.text in _CONNECTORS and j + 1 < len(toks) and _is_name_token(toks[j + 1]):
-                run.extend((t, toks[j + 1]))
-                j += 2
-            elif t.text == "," and any(x.text == "of" for x in run) and _list_ahead(toks, j):
-                run.append(t)
-                j += 1
-            else:
-                break
-        while run and run[-1].text in _CONNECTORS | {","}:
-            run.pop()
-        runs.append(run)
-        i = j
-    return runs
-
-
-def _is_name_token(t: Token) -> bool:
-    return t.text[:1].isupper() or (len(t.text) > 1 and t.text[0].isdigit() and t.text[-1].isupper())
-
-
-def _list_ahead(toks: list[Token], j: int) -> bool:
-    """A comma inside a name ("School of Politics, Economics and Communication"): capitals up to an "and"."""
-    for t in toks[j + 1 : j + 8]:
-        if t.text == "and":
-            return True
-        if not (_is_name_token(t) or t.text == ","):
-            return False
-    return False
-
-
 def find_entities(doc: Document, gaz: Gazetteer, quotes: list[tuple[int, int]] = ()) -> Entities:  # type: ignore[assignment]
     """The entities the text names and their mentions; known ones keep their slug."""
     text = doc.text
     table = gaz.by_name()
-    initial = _initial_offsets(doc)
+    initial = initial_offsets(doc)
     result = Entities()
     candidates: list[tuple[str, str, tuple[str, ...], float, str]] = []  # name, kind, types, confidence, evidence
-    all_runs = _runs(doc)
+    all_runs = name_runs(doc)
     person_tokens: set[str] = set()
 
     deferred: list[list[Token]] = []
     for run in all_runs:
-        run = _strip_initial(run, initial, text, table)
+        run = strip_initial(run, initial, text, table)
         if not run:
             continue
         if _has_complement(run):
@@ -179,7 +126,7 @@ def find_entities(doc: Document, gaz: Gazetteer, quotes: list[tuple[int, int]] =
             candidates.append((name, kind, types, conf, why))
     for run in deferred:  # "Minister of Economic Security Kobayashi": the known name ends the run
         caps = [
-            t for t in run[[t.text.lower() in TITLE_HEADS for t in run].index(True) + 1 :] if t.text not in _CONNECTORS
+            t for t in run[[t.text.lower() in TITLE_HEADS for t in run].index(True) + 1 :] if t.text not in CONNECTORS
         ]
         tail = []
         for t in reversed(caps):
@@ -223,19 +170,6 @@ def find_entities(doc: Document, gaz: Gazetteer, quotes: list[tuple[int, int]] =
     return result
 
 
-def _strip_initial(run: list[Token], initial: set[int], text: str, table: dict[str, Known]) -> list[Token]:
-    """Drop a sentence-initial function word ("Most", "The"); a lone initial capital with no cue is no name."""
-    while run and run[0].start in initial and run[0].text.lower() in FUNCTION_WORDS:
-        run = run[1:]
-        while run and run[0].text in _CONNECTORS:
-            run = run[1:]
-    if len(run) == 1 and run[0].start in initial and run[0].text not in table:
-        after = re.findall(r"\w+", text[run[0].end : run[0].end + 40])[:1]
-        if not (after and after[0].lower() in REPORTING_VERBS) and not text[run[0].end :].startswith(","):
-            return []
-    return run
-
-
 def _split_title(run: list[Token], text: str) -> tuple[list[Token], str]:
     """The person's name inside a titled run ("Defense Minister Nakatani Gen") and the cue, or the run and ""."""
     heads = [i for i, t in enumerate(run) if t.text.lower() in TITLE_HEADS or t.text.lower() in HONORIFICS]
@@ -244,14 +178,14 @@ def _split_title(run: list[Token], text: str) -> tuple[list[Token], str]:
     if heads:
         rest = run[heads[-1] + 1 :]
         if rest and rest[0].text == "of":  # "Minister of Economic Security Kobayashi": the name is at the end
-            caps = [t for t in rest if t.text not in _CONNECTORS]
+            caps = [t for t in rest if t.text not in CONNECTORS]
             rest = caps[-2:] if len(caps) >= 3 else caps[-1:]
             if len(caps) < 2:
                 return run, ""
-        if rest and all(_is_name_token(t) for t in rest) and not any(t.text in ORG_KEYWORDS for t in rest):
+        if rest and all(is_name_token(t) for t in rest) and not any(t.text in ORG_KEYWORDS for t in rest):
             return rest, f"title before the name: “{text[run[0].start : run[-1].end]}”"
         return run, ""
-    if any(t.text in ORG_KEYWORDS or t.text in EVENT_KEYWORDS for t in run) or _is_acronym(run):
+    if any(t.text in ORG_KEYWORDS or t.text in EVENT_KEYWORDS for t in run) or is_acronym(run):
         return run, ""
     words = re.findall(r"[\w’']+", after)[:1]
     if words and words[0].lower() in REPORTING_VERBS and len(run) <= 3:
@@ -280,10 +214,6 @@ def _merge_family_names(result: Entities) -> None:
             del result.found[f.slug]
 
 
-def _is_acronym(run: list[Token]) -> bool:
-    return len(run) == 1 and bool(re.fullmatch(r"[A-Z]{2,6}|(?:[A-Z]\.){2,}", run[0].text))
-
-
 def _classify(run: list[Token], name: str, text: str) -> tuple[str, tuple[str, ...], float, str]:
     """Kind, types, confidence and reason for a run that is not a person; kind "" when it names nothing."""
     last = run[-1].text
@@ -294,11 +224,11 @@ def _classify(run: list[Token], name: str, text: str) -> tuple[str, tuple[str, .
     after = text[run[-1].end : run[-1].end + 30].lower().split()
     if before and before[-1] in MEDIA_NOUNS:
         return "organization", ("MediaOutlet", "Periodical"), 0.75, f"named after “{before[-1]}”"
-    if after and after[0] in ("television", "tv", "radio", "newspaper", "broadcaster"):
+    if after and after[0] in MEDIA_AFTER:
         return "organization", ("MediaOutlet",), 0.75, f"named before “{after[0]}”"
     if keyword:
         return "organization", (ORG_KEYWORDS[keyword],), 0.75, f"organisation keyword “{keyword}”"
-    if _is_acronym(run) and name not in DEMONYMS:
+    if is_acronym(run) and name not in DEMONYMS:
         return "organization", ("Organization",), 0.5, "an acronym"
     return "", (), 0.0, ""
 
@@ -394,7 +324,7 @@ def _capitals(result: Entities, text: str, gaz: Gazetteer) -> None:
     for capital, state_label in CAPITALS.items():
         for m in re.finditer(r"(?<![\w.])" + re.escape(capital) + r"(?!\w)", text):
             prev = text[max(0, m.start() - 15) : m.start()].split()
-            if (prev and prev[-1].lower() in _LOCATIVE) or text[m.end() : m.end() + 3] in (" St", " DC", ", D"):
+            if (prev and prev[-1].lower() in LOCATIVE) or text[m.end() : m.end() + 3] in (" St", " DC", ", D"):
                 known = gaz.by_name().get(capital)
                 if known is None or known.kind == "state":
                     known = Known(slugify(capital), "place", ("City",), capital)
@@ -415,7 +345,7 @@ def _resolve(located: list[tuple[int, int, str]], text: str, result: Entities) -
     for (s, e), slugs in sorted(by_span.items()):
         if len(slugs) > 1:
             prev = text[max(0, s - 15) : s].split()
-            city = bool(prev) and prev[-1].lower() in _LOCATIVE
+            city = bool(prev) and prev[-1].lower() in LOCATIVE
             kinds = {slug: result.found[slug].kind for slug in slugs}
             pick = [x for x in slugs if (kinds[x] == "place") == city] or slugs[:1]
             slugs = pick[:1]

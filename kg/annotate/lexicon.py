@@ -1,407 +1,48 @@
 """Word lists the rules share: reporting verbs, titles and offices, organisation keywords, function words.
 
-Kept in one place so that every rule module reads the same vocabulary.
+The lists themselves live in ``lexicon.yaml`` beside this module (package data), so they read as data and can
+be extended without touching code; this module loads them once and gives each the shape its rules need.
 """
 
 from __future__ import annotations
 
-#: Verbs (and forms) that introduce speech; the value is the lemma recorded as evidence.
-REPORTING_VERBS: dict[str, str] = {
-    form: lemma
-    for lemma, forms in {
-        "say": "say says said saying",
-        "tell": "tell tells told telling",
-        "add": "add adds added adding",
-        "continue": "continued continues",
-        "ask": "ask asks asked asking",
-        "answer": "answered answers answering",
-        "reply": "replied replies",
-        "note": "note notes noted noting",
-        "stress": "stress stresses stressed stressing",
-        "emphasize": "emphasize emphasizes emphasized emphasizing emphasise emphasises emphasised emphasising",
-        "warn": "warn warns warned warning",
-        "argue": "argue argues argued arguing",
-        "insist": "insist insists insisted insisting",
-        "claim": "claim claims claimed claiming",
-        "explain": "explain explains explained explaining",
-        "write": "write writes wrote writing",
-        "state": "stated states",
-        "declare": "declared declares",
-        "announce": "announced announces",
-        "mention": "mentioned mentions",
-        "point out": "pointed",
-        "suggest": "suggested suggests suggesting",
-        "acknowledge": "acknowledged acknowledges",
-        "admit": "admitted admits",
-        "conclude": "concluded concludes",
-        "remark": "remarked remarks",
-        "observe": "observed observes",
-        "comment": "commented comments",
-        "urge": "urged urges urging",
-        "call for": "called calls calling",
-        "caution": "cautioned cautions",
-        "predict": "predicted predicts",
-        "vow": "vowed vows",
-        "pledge": "pledged pledges",
-        "recall": "recalled recalls",
-        "believe": "believes believed",
-        "tweet": "tweeted",
-        "post": "posted",
-    }.items()
-    for form in forms.split()
-}
-#: Forms that are speech verbs only when followed by this particle ("pointed out", "called for").
-PARTICLE_VERBS = {"pointed": "out", "called": "for", "calls": "for", "calling": "for"}
-#: Verbs that introduce reported content: a sentence with one of them is a paraphrase, not only a frame.
-CONTENT_VERBS = frozenset(set(REPORTING_VERBS) - {"continued", "continues", "asked", "asks", "answered", "replied"})
+from importlib import resources
+from typing import Any
 
+import yaml
+
+
+def _load() -> dict[str, Any]:
+    return yaml.safe_load(resources.files("kg.annotate").joinpath("lexicon.yaml").read_text(encoding="utf-8"))
+
+
+_DATA = _load()
+
+#: Verbs (and forms) that introduce speech; the value is the lemma recorded as evidence.
+REPORTING_VERBS: dict[str, str] = {form: lemma for lemma, forms in _DATA["reporting_verbs"].items() for form in forms}
+#: Forms that are speech verbs only when followed by this particle ("pointed out", "called for").
+PARTICLE_VERBS: dict[str, str] = dict(_DATA["particle_verbs"])
+#: Verbs that introduce reported content: a sentence with one of them is a paraphrase, not only a frame.
+CONTENT_VERBS = frozenset(set(REPORTING_VERBS) - set(_DATA["frame_only_verbs"]))
 #: Heads of office titles, as written before a name or in an appositive (lower case).
-TITLE_HEADS = frozenset(
-    [
-        "minister",
-        "president",
-        "premier",
-        "chancellor",
-        "secretary",
-        "spokesman",
-        "spokeswoman",
-        "spokesperson",
-        "ambassador",
-        "governor",
-        "mayor",
-        "senator",
-        "representative",
-        "lawmaker",
-        "legislator",
-        "chairman",
-        "chairwoman",
-        "chair",
-        "director",
-        "commissioner",
-        "chief",
-        "king",
-        "queen",
-        "emperor",
-        "pope",
-        "adviser",
-        "advisor",
-        "professor",
-        "lecturer",
-        "researcher",
-        "fellow",
-        "analyst",
-        "economist",
-        "general",
-        "admiral",
-        "commander",
-        "envoy",
-        "diplomat",
-        "official",
-        "officer",
-        "head",
-        "leader",
-        "deputy",
-        "editor",
-        "correspondent",
-        "founder",
-        "ceo",
-    ]
-)
+TITLE_HEADS = frozenset(_DATA["title_heads"])
 #: Titles that only stand before a name (never heads of an appositive office).
-HONORIFICS = frozenset(
-    [
-        "mr",
-        "mr.",
-        "mrs",
-        "mrs.",
-        "ms",
-        "ms.",
-        "dr",
-        "dr.",
-        "prof",
-        "prof.",
-        "sen.",
-        "rep.",
-        "gen.",
-        "adm.",
-        "lt.",
-        "col.",
-        "capt.",
-    ]
-)
+HONORIFICS = frozenset(_DATA["honorifics"])
 #: Lower-case words that may sit inside an office title ("foreign ministry spokesman", "vice president").
-TITLE_WORDS = frozenset(
-    [
-        "vice",
-        "deputy",
-        "prime",
-        "foreign",
-        "defense",
-        "defence",
-        "economic",
-        "security",
-        "finance",
-        "trade",
-        "interior",
-        "home",
-        "justice",
-        "state",
-        "chief",
-        "senior",
-        "special",
-        "associate",
-        "assistant",
-        "full",
-        "visiting",
-        "executive",
-        "general",
-        "national",
-        "ministry",
-        "affairs",
-        "cabinet",
-        "party",
-        "secretary-",
-        "permanent",
-        "top",
-        "military",
-        "navy",
-        "army",
-        "senior",
-        "research",
-    ]
-)
+TITLE_WORDS = frozenset(_DATA["title_words"])
 #: Keywords that make a capitalised name an organisation, with the type they imply.
-ORG_KEYWORDS: dict[str, str] = {
-    **dict.fromkeys(["Party"], "PoliticalParty"),
-    **dict.fromkeys(["University", "College", "School", "Academy", "Faculty"], "AcademicInstitution"),
-    **dict.fromkeys(
-        ["Institute", "Institution", "Foundation", "Center", "Centre", "Council", "Fund"], "ResearchInstitute"
-    ),
-    **dict.fromkeys(["Forces", "Army", "Navy", "Military", "Guard"], "ArmedForces"),
-    **dict.fromkeys(
-        [
-            "Shimbun",
-            "Times",
-            "News",
-            "Post",
-            "Journal",
-            "Television",
-            "TV",
-            "Broadcasting",
-            "Herald",
-            "Daily",
-            "Radio",
-            "Press",
-            "Magazine",
-            "Gazette",
-            "Tribune",
-            "Review",
-            "Telegraph",
-            "Guardian",
-            "Economist",
-            "Nikkei",
-            "Reuters",
-            "Agency",
-        ],
-        "MediaOutlet",
-    ),
-    **dict.fromkeys(
-        [
-            "Ministry",
-            "Department",
-            "Office",
-            "Commission",
-            "Committee",
-            "Bank",
-            "Company",
-            "Corporation",
-            "Corp",
-            "Group",
-            "Union",
-            "Association",
-            "Organization",
-            "Organisation",
-            "Court",
-            "Parliament",
-            "Congress",
-            "Senate",
-            "Diet",
-            "Cabinet",
-            "Government",
-            "Administration",
-            "Bureau",
-            "Service",
-            "Authority",
-        ],
-        "Organization",
-    ),
-}
+ORG_KEYWORDS: dict[str, str] = {word: kind for kind, words in _DATA["org_keywords"].items() for word in words}
 #: Last words of an event's name ("Shangri-La Dialogue"); such names are events, not organisations.
-EVENT_KEYWORDS = frozenset(
-    ["Dialogue", "Summit", "Conference", "Forum", "Meeting", "Games", "Expo", "Symposium", "Talks", "Olympics"]
-)
+EVENT_KEYWORDS = frozenset(_DATA["event_keywords"])
 #: Words that introduce a media outlet named right after them ("the magazine Seiron").
-MEDIA_NOUNS = frozenset(
-    ["magazine", "newspaper", "daily", "weekly", "monthly", "journal", "broadcaster", "outlet", "paper"]
-)
+MEDIA_NOUNS = frozenset(_DATA["media_nouns"])
+#: Words right after a name that make it a media outlet ("Fuji Television").
+MEDIA_AFTER = frozenset(_DATA["media_after"])
 #: Capitalised words that are not names when they begin a sentence.
-FUNCTION_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "this",
-        "that",
-        "these",
-        "those",
-        "there",
-        "here",
-        "it",
-        "its",
-        "it's",
-        "he",
-        "she",
-        "they",
-        "we",
-        "i",
-        "you",
-        "his",
-        "her",
-        "their",
-        "our",
-        "my",
-        "your",
-        "what",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "when",
-        "where",
-        "why",
-        "how",
-        "if",
-        "and",
-        "or",
-        "but",
-        "so",
-        "yet",
-        "nor",
-        "for",
-        "of",
-        "in",
-        "on",
-        "at",
-        "by",
-        "to",
-        "from",
-        "with",
-        "without",
-        "about",
-        "after",
-        "before",
-        "during",
-        "while",
-        "since",
-        "until",
-        "unless",
-        "although",
-        "though",
-        "because",
-        "as",
-        "than",
-        "then",
-        "thus",
-        "hence",
-        "however",
-        "meanwhile",
-        "regardless",
-        "indeed",
-        "moreover",
-        "furthermore",
-        "also",
-        "still",
-        "even",
-        "only",
-        "just",
-        "most",
-        "more",
-        "many",
-        "much",
-        "some",
-        "any",
-        "each",
-        "every",
-        "all",
-        "both",
-        "either",
-        "neither",
-        "no",
-        "not",
-        "yes",
-        "such",
-        "other",
-        "another",
-        "first",
-        "second",
-        "last",
-        "next",
-        "new",
-        "recently",
-        "now",
-        "today",
-        "yesterday",
-        "tomorrow",
-        "in",
-        "fact",
-        "unlike",
-        "like",
-        "despite",
-        "amid",
-        "among",
-        "between",
-        "under",
-        "over",
-        "above",
-        "below",
-        "into",
-        "onto",
-        "upon",
-        "will",
-        "would",
-        "shall",
-        "should",
-        "can",
-        "could",
-        "may",
-        "might",
-        "must",
-        "do",
-        "does",
-        "did",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "have",
-        "has",
-        "had",
-        "according",
-        "asked",
-        "said",
-        "says",
-        "let",
-        "perhaps",
-        "maybe",
-        "instead",
-        "rather",
-        "meanwhile",
-        "nevertheless",
-        "nonetheless",
-        "ultimately",
-    ]
-)
-PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person"}
+FUNCTION_WORDS = frozenset(_DATA["function_words"])
+#: Pronouns that can stand for a speaker, and the kind of entity they stand for.
+PRONOUNS: dict[str, str] = dict(_DATA["pronouns"])
+#: Words that join capitalised words into one name ("Ministry of Defense").
+CONNECTORS = frozenset(_DATA["connectors"])
+#: Words before a capital that make it the city rather than the government it stands for ("in Tokyo").
+LOCATIVE = frozenset(_DATA["locative"])
