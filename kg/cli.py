@@ -1,4 +1,4 @@
-"""The ``kg`` command: build | validate | serve | query | dump | locate.
+"""The ``kg`` command: build | validate | serve | query | dump | locate | annotate | review.
 
 Exit codes follow pySHACL's contract: 0 success (or conforms), 1 the graph does not conform, 2 an error
 (one readable line on stderr, with a hint).
@@ -19,6 +19,7 @@ from kg.build import DEFAULT_BUILD_DIR, build
 from kg.changes import Diff
 from kg.errors import KgError, ShapeViolation
 from kg.iris import DEFAULT_BASE_IRI, Minter
+from kg.review.command import review_command
 from kg.store import OxigraphStore
 
 app = typer.Typer(help="Article knowledge graph: build, validate, query and serve it.", no_args_is_help=True)
@@ -310,6 +311,8 @@ def link_command(
 
 
 app.command("annotate")(annotate_command)  # kg/annotate/command.py: draft annotations and their accuracy
+
+app.command("review")(review_command)  # kg/review/: the review page of a draft
 
 if __name__ == "__main__":  # pragma: no cover
     app()

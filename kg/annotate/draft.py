@@ -34,14 +34,15 @@ def is_reviewed(path: Path) -> bool:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return False
-    return isinstance(data, dict) and not _has_suggestion(data)
+    return isinstance(data, dict) and not has_suggestion(data)
 
 
-def _has_suggestion(node: Any) -> bool:
+def has_suggestion(node: Any) -> bool:
+    """Whether any element below ``node`` still carries a ``suggested`` block."""
     if isinstance(node, dict):
-        return "suggested" in node or any(_has_suggestion(v) for v in node.values())
+        return "suggested" in node or any(has_suggestion(v) for v in node.values())
     if isinstance(node, list):
-        return any(_has_suggestion(v) for v in node)
+        return any(has_suggestion(v) for v in node)
     return False
 
 
@@ -65,7 +66,12 @@ def write_draft(draft: dict[str, Any], out: Path, *, force: bool = False, header
     """
     if out.exists() and not force and is_reviewed(out):
         raise WouldOverwrite(f"{out} is a reviewed annotation file (no suggestions); use --force to replace it")
-    body = yaml.dump(draft, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+    write_annotation(draft, out, header)
+
+
+def write_annotation(data: dict[str, Any], out: Path, header: str = "") -> None:
+    """Write an annotation file atomically (beside it, then renamed), in the layout of the drafts."""
+    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(header + body, encoding="utf-8")
