@@ -74,32 +74,90 @@ def check_span(source_text: str, start: int, end: int, exact: str, where: str) -
     return Span(start, end, exact)
 
 
-def load_article(path: Path) -> Article:
+def unreviewed_suggestions(path: Path) -> list[str]:
+    """One line per element of ``path`` still carrying ``suggested:`` (a draft of ``kg annotate``): file, line, item.
+
+    Raises:
+        AnnotationError: the file cannot be read as YAML.
+    """
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise AnnotationError(str(err).splitlines()[0], path.name) from err
+    found: list[str] = []
+
+    def walk(node: yaml.Node | None, section: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            keys = {k.value: (k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+            if "suggested" in keys:
+                slug = keys["slug"][1].value if "slug" in keys else "?"
+                line = keys["suggested"][0].start_mark.line + 1
+                found.append(f"{path.name}:{line}: {section} {slug} has an unreviewed suggestion")
+            for key, value in node.value:
+                walk(value, key.value if isinstance(key, yaml.ScalarNode) else section)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                walk(item, section)
+
+    walk(root, "file")
+    return found
+
+
+def load_article(path: Path, *, drafts: bool = False) -> Article:
     """Read, validate and resolve one annotation file.
+
+    Args:
+        path: the annotation file; its source text is the ``text_file`` beside it.
+        drafts: accept a draft of ``kg annotate``: dates it could not resolve (no ``value``) are left out.
+
+    Raises:
+        AnnotationError: on any schema, reference or span problem.
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise AnnotationError(str(err), path.name) from err
+    return article_from_data(data, path, drafts=drafts)
+
+
+def schema_errors(data: Any) -> list[str]:
+    """Every JSON-schema error of ``data`` as one line (message and JSON pointer), in document order."""
+    errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(data), key=lambda e: list(e.path))
+    lines = []
+    for error in errors:
+        message = error.message
+        if error.validator == "not":  # the schema's only "not": speakers on the article's own sentences
+            message = "a claim or question is the article's own: it takes no speaker, capacity or made_through"
+        lines.append(f"{message} (at /{'/'.join(str(p) for p in error.absolute_path)})")
+    return lines
+
+
+def article_from_data(data: Any, path: Path, *, text: str | None = None, drafts: bool = False) -> Article:
+    """Validate and resolve the parsed contents of the annotation file ``path``.
+
+    Args:
+        data: the parsed YAML.
+        path: where it lives (names it in errors, and locates its source text unless ``text`` is given).
+        text: the source text, when it is not the ``text_file`` beside ``path`` (``kg review --text``).
+        drafts: as in :func:`load_article`.
 
     Raises:
         AnnotationError: on any schema, reference or span problem.
     """
     where = path.name
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise AnnotationError(str(err), where) from err
-    errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(data), key=lambda e: list(e.path))
+    errors = schema_errors(data)
     if errors:
-        first = errors[0]
-        pointer = "/".join(str(p) for p in first.absolute_path)
-        message = first.message
-        if first.validator == "not":  # the schema's only "not": speakers on the article's own sentences
-            message = "a claim or question is the article's own: it takes no speaker, capacity or made_through"
-        raise AnnotationError(f"{message} (at /{pointer}; {len(errors)} schema error(s))", where)
-
-    text_path = path.with_name(data["source"]["text_file"])
-    try:
-        raw = text_path.read_bytes()
-    except OSError as err:
-        raise AnnotationError(f"cannot read source text: {err}", where) from err
-    text = raw.decode("utf-8")
+        raise AnnotationError(f"{errors[0][:-1]}; {len(errors)} schema error(s))", where)
+    if drafts:
+        data = without_unresolved_dates(data)
+    raw = text.encode("utf-8") if text is not None else b""
+    if text is None:
+        text_path = path.with_name(data["source"]["text_file"])
+        try:
+            raw = text_path.read_bytes()
+        except OSError as err:
+            raise AnnotationError(f"cannot read source text: {err}", where) from err
+        text = raw.decode("utf-8")
 
     def span(item: dict[str, Any] | None, label: str) -> Span | None:
         if item is None:
@@ -218,6 +276,28 @@ def load_article(path: Path) -> Article:
     )
     _check_references(article, where)
     return article
+
+
+def without_unresolved_dates(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a draft without the dates ``kg annotate`` could not resolve (no ``value``) and references to them.
+
+    >>> d = {"dates": [{"slug": "d-1"}, {"slug": "d-2", "value": "2025"}], "statements": [{"date": "d-1"}]}
+    >>> without_unresolved_dates(d)
+    {'dates': [{'slug': 'd-2', 'value': '2025'}], 'statements': [{}]}
+    """
+    unresolved = {d["slug"] for d in data.get("dates") or () if "value" not in d}
+    if not unresolved:
+        return data
+    out = dict(data)
+    out["dates"] = [d for d in data["dates"] if d["slug"] not in unresolved]
+    for section in ("statements", "events"):
+        if section in data:
+            out[section] = [
+                {k: v for k, v in item.items() if not (k == "date" and v in unresolved)} for item in data[section]
+            ]
+    if (data.get("source") or {}).get("published") in unresolved:
+        out["source"] = {k: v for k, v in data["source"].items() if k != "published"}
+    return out
 
 
 def _unique(slugs: Iterable[str], section: str, where: str) -> set[str]:

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.annotations import SOURCES_DIR, annotation_files, load_article
+from kg.annotations import SOURCES_DIR, annotation_files, load_article, unreviewed_suggestions
 from kg.compile import compile_article
+from kg.drafts import compile_draft
 from kg.dump import write_dumps
-from kg.errors import ShapeViolation
+from kg.errors import AnnotationError, ShapeViolation
 from kg.iris import Minter
 from kg.links import link_quads
 from kg.store import OxigraphStore, write_store
@@ -42,26 +43,50 @@ def ontology_quads(minter: Minter, path: Path = ONTOLOGY_FILE) -> list[ox.Quad]:
     return list(dataset)
 
 
-def compile_sources(minter: Minter, sources_dir: Path = SOURCES_DIR) -> tuple[list[ox.Quad], int]:
-    """Quads of every annotated source, sorted; and the number of sources."""
+def compile_sources(
+    minter: Minter, sources_dir: Path = SOURCES_DIR, *, drafts: bool = False
+) -> tuple[list[ox.Quad], int]:
+    """Quads of every annotated source, sorted; and the number of sources.
+
+    Args:
+        drafts: compile files that still carry suggestions into their draft graphs (:mod:`kg.drafts`)
+            instead of refusing them.
+
+    Raises:
+        AnnotationError: a file is wrong, or (without ``drafts``) still has suggestions nobody reviewed.
+    """
     files = annotation_files(sources_dir)
+    pending = {path: unreviewed_suggestions(path) for path in files}
+    if not drafts and any(pending.values()):
+        lines = [line for found in pending.values() for line in found]
+        raise AnnotationError(
+            f"{len(lines)} unreviewed suggestion(s) of kg annotate; review each and delete its `suggested:` block"
+            " (or build them as drafts: kg build --drafts)\n" + "\n".join(lines)
+        )
     quads: set[ox.Quad] = set()
     for path in files:
-        quads.update(compile_article(load_article(path), minter))
+        quads.update(compile_draft(path, minter) if pending[path] else compile_article(load_article(path), minter))
     return sorted(quads, key=str), len(files)
 
 
 def build(
-    build_dir: Path = DEFAULT_BUILD_DIR, minter: Minter | None = None, sources_dir: Path = SOURCES_DIR
+    build_dir: Path = DEFAULT_BUILD_DIR,
+    minter: Minter | None = None,
+    sources_dir: Path = SOURCES_DIR,
+    *,
+    drafts: bool = False,
 ) -> BuildResult:
     """Compile, validate, then write the store (``build_dir/store``) and the dumps (``build_dir/dumps``).
+
+    With ``drafts``, files that still carry suggestions go to their draft graphs; they are validated with the
+    rest, and left out of the dumps (``kg dump --drafts`` includes them).
 
     Raises:
         AnnotationError: an annotation file is wrong.
         ShapeViolation: the compiled graph does not conform; nothing is written.
     """
     minter = minter or Minter()
-    quads, sources = compile_sources(minter, sources_dir)
+    quads, sources = compile_sources(minter, sources_dir, drafts=drafts)
     quads += link_quads(minter, {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)})
     report = validate_quads(quads)
     if not report.conforms:

@@ -1,4 +1,4 @@
-"""The ``kg`` command: build | validate | serve | query | dump | locate.
+"""The ``kg`` command: build | validate | serve | query | dump | locate | annotate | review.
 
 Exit codes follow pySHACL's contract: 0 success (or conforms), 1 the graph does not conform, 2 an error
 (one readable line on stderr, with a hint).
@@ -14,10 +14,12 @@ from typing import Annotated
 import pyoxigraph as ox
 import typer
 
+from kg.annotate.command import annotate_command
 from kg.build import DEFAULT_BUILD_DIR, build
 from kg.changes import Diff
 from kg.errors import KgError, ServiceRefused, ShapeViolation
 from kg.iris import DEFAULT_BASE_IRI, Minter
+from kg.review.command import review_command
 from kg.store import OxigraphStore
 
 app = typer.Typer(help="Article knowledge graph: build, validate, query and serve it.", no_args_is_help=True)
@@ -33,18 +35,27 @@ def _fail(message: str, hint: str = "", code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _open_store(build_dir: Path) -> OxigraphStore:
+Drafts = Annotated[bool, typer.Option("--drafts", help="Include the draft graphs (unreviewed suggestions).")]
+
+
+def _open_store(build_dir: Path, *, drafts: bool = False) -> OxigraphStore:
     try:
-        return OxigraphStore.open(build_dir / "store")
+        return OxigraphStore.open(build_dir / "store", include_drafts=drafts)
     except OSError as err:
         raise _fail(str(err), "run `kg build` first") from err
 
 
 @app.command("build")
-def build_command(build_dir: BuildDir = DEFAULT_BUILD_DIR, base: Base = DEFAULT_BASE_IRI) -> None:
+def build_command(
+    build_dir: BuildDir = DEFAULT_BUILD_DIR,
+    base: Base = DEFAULT_BASE_IRI,
+    drafts: Annotated[
+        bool, typer.Option("--drafts", help="Build files that still carry suggestions into draft graphs.")
+    ] = False,
+) -> None:
     """Compile every annotated source and the ontology, validate, then write the store and the dumps."""
     try:
-        result = build(build_dir, Minter(base))
+        result = build(build_dir, Minter(base), drafts=drafts)
     except ShapeViolation as err:
         typer.echo(err.report.text(), err=True)
         raise _fail("the compiled graph does not conform to the shapes; nothing was written", code=1) from err
@@ -61,7 +72,7 @@ def validate_command(build_dir: BuildDir = DEFAULT_BUILD_DIR, base: Base = DEFAU
     """Validate the built store against the SHACL shapes: exit 0 if it conforms, 1 if not, 2 on error."""
     from kg.validate import validate_quads
 
-    store = _open_store(build_dir)
+    store = _open_store(build_dir, drafts=True)  # the draft graphs were validated with the rest: they still are
     ontology_graph = Minter(base).ontology_graph
     quads = [q for g in store.graphs() if g != ontology_graph for q in store.quads(g)]
     report = validate_quads(quads)
@@ -74,12 +85,13 @@ def validate_command(build_dir: BuildDir = DEFAULT_BUILD_DIR, base: Base = DEFAU
 def query_command(
     query: Annotated[str, typer.Argument(help="A SPARQL query, a .rq file, or a shipped query's name (e.g. CQ1).")],
     build_dir: BuildDir = DEFAULT_BUILD_DIR,
+    drafts: Drafts = False,
 ) -> None:
     """Run a SPARQL query against the built store and print the result as a table (or RDF for graphs)."""
     from kg.queries import load
     from kg.tables import render_table
 
-    store = _open_store(build_dir)
+    store = _open_store(build_dir, drafts=drafts)
     path = Path(query)
     if query.endswith(".rq") and path.is_file():
         text = path.read_text(encoding="utf-8")
@@ -104,12 +116,18 @@ def query_command(
 def dump_command(
     build_dir: BuildDir = DEFAULT_BUILD_DIR,
     base: Base = DEFAULT_BASE_IRI,
-    out: Annotated[Path | None, typer.Option(help="Directory to write to (default: BUILD_DIR/dumps).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Directory to write to (default: BUILD_DIR/dumps; with --drafts BUILD_DIR/dumps-drafts)."),
+    ] = None,
+    drafts: Drafts = False,
 ) -> None:
     """Write the deterministic dumps (Turtle, N-Quads, gzip, SHA256SUMS) of the built store."""
     from kg.dump import write_dumps
 
-    for path in write_dumps(_open_store(build_dir), Minter(base), out or build_dir / "dumps"):
+    # With drafts, not over the served dumps: those stay reviewed data only.
+    default = build_dir / ("dumps-drafts" if drafts else "dumps")
+    for path in write_dumps(_open_store(build_dir, drafts=drafts), Minter(base), out or default):
         typer.echo(path)
 
 
@@ -312,6 +330,10 @@ def link_command(
     counts = ", ".join(f"{n} {s}" for s, n in summary.items())
     typer.echo(f"{len(decisions)} unlinked entities: {counts}; {count} candidate row(s) in {review_file}")
 
+
+app.command("annotate")(annotate_command)  # kg/annotate/command.py: draft annotations and their accuracy
+
+app.command("review")(review_command)  # kg/review/: the review page of a draft
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -40,12 +40,15 @@ _BATCH = 50_000  # quads serialised per call into Rust
 
 
 def dump_name(graph_iri: str) -> str:
-    """File stem for a named graph: its last path segment.
+    """File stem for a named graph: its last path segment (a source's draft graph: ``{slug}.draft``).
 
     >>> dump_name("https://w3id.org/akg/graph/diplomat-2025-06-strategic-autonomy")
     'diplomat-2025-06-strategic-autonomy'
+    >>> dump_name("https://w3id.org/akg/graph/new-article/draft")
+    'new-article.draft'
     """
-    return graph_iri.rstrip("/").rsplit("/", 1)[-1]
+    parts = graph_iri.rstrip("/").rsplit("/", 2)
+    return f"{parts[-2]}.draft" if parts[-1] == "draft" and len(parts) == 3 else parts[-1]
 
 
 def turtle(triples: list[ox.Triple], minter: Minter) -> bytes:

@@ -70,6 +70,7 @@ class KG(DefinedNamespace):
     PeriodicalIssue: _URIRef
     # sources, anchors, dates
     SourceDocument: _URIRef
+    DraftGraph: _URIRef
     TextAnchor: _URIRef
     DateSpecification: _URIRef
     DateStatus: _URIRef
@@ -231,6 +232,14 @@ class Minter:
     def graph(self, source_slug: str) -> str:
         """IRI of the named graph that holds everything derived from one source."""
         return f"{self.base}graph/{source_slug}"
+
+    def draft_graph(self, source_slug: str) -> str:
+        """IRI of the named graph of a source whose annotations are an unreviewed draft (``kg build --drafts``).
+
+        >>> Minter().draft_graph("new-article")
+        'https://w3id.org/akg/graph/new-article/draft'
+        """
+        return f"{self.graph(source_slug)}/draft"
 
     def links_graph(self, target: str) -> str:
         """IRI of the named graph that holds the links to one external dataset (e.g. ``wikidata``)."""

@@ -7,6 +7,12 @@ Named-graph policy (here and nowhere else): each source's facts live in ``{base}
 the ontology in ``{base}graph/ontology``; queries see the union of all named graphs as their default
 graph (``union_default_graph``, on by default) unless they name their own dataset: the protocol's
 ``default-graph-uri``/``named-graph-uri`` first, else the query's ``FROM``/``FROM NAMED`` (SPARQL 1.1 Query §13.2).
+
+Draft graphs (typed kg:DraftGraph, written by ``kg build --drafts``) hold unreviewed suggestions: unless the
+store is opened with ``include_drafts``, they are left out of that default dataset (the union and ``GRAPH ?g``
+alike), of :meth:`OxigraphStore.graphs` and of :meth:`OxigraphStore.quads`, so queries and dumps see only
+reviewed data. A request that names a draft graph in its dataset still reads it. A store with no draft graph
+queries exactly as before.
 """
 
 from __future__ import annotations
@@ -21,8 +27,10 @@ from pathlib import Path
 from typing import Protocol
 
 import pyoxigraph as ox
+from rdflib.namespace import RDF
 
 from kg.changes import Diff
+from kg.iris import KG
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 Bindings = dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal]
@@ -68,20 +76,26 @@ class GraphStore(Protocol):
 class OxigraphStore:
     """:class:`GraphStore` over an embedded :class:`pyoxigraph.Store` (on disk or in memory)."""
 
-    def __init__(self, store: ox.Store, *, union_default_graph: bool = True) -> None:
+    def __init__(self, store: ox.Store, *, union_default_graph: bool = True, include_drafts: bool = False) -> None:
         self._store = store
         self._union = union_default_graph
+        self._hidden = frozenset() if include_drafts else _draft_graphs(store)
+        # The default dataset without the draft graphs; None (the plain union) when there is none to hide.
+        self._reviewed = (
+            [ox.NamedNode(g) for g in self._all_graphs() if g not in self._hidden] if self._hidden else None
+        )
 
     @classmethod
-    def open(cls, path: Path, *, read_only: bool = True) -> OxigraphStore:
-        """Open a store directory that ``kg build`` wrote.
+    def open(cls, path: Path, *, read_only: bool = True, include_drafts: bool = False) -> OxigraphStore:
+        """Open a store directory that ``kg build`` wrote (``include_drafts``: let queries see draft graphs).
 
         Raises:
             OSError: the directory is missing or is not a store.
         """
         if not (path / "CURRENT").exists():
             raise OSError(f"no store at {path}: run `kg build` first")
-        return cls(ox.Store.read_only(str(path)) if read_only else ox.Store(str(path)))
+        store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
+        return cls(store, include_drafts=include_drafts)
 
     @classmethod
     def in_memory(cls, quads: Iterable[ox.Quad] = (), *, union_default_graph: bool = True) -> OxigraphStore:
@@ -141,14 +155,28 @@ class OxigraphStore:
         # pyoxigraph ignores FROM / FROM NAMED when the default graph is the union: a query that names its own
         # dataset gets the store without it, and so exactly the graphs it names.
         union = self._union and not names_its_dataset(sparql)
+        if self._reviewed is not None and union:
+            return self._store.query(
+                sparql,
+                base_iri=base_iri,
+                default_graph=self._reviewed,
+                named_graphs=self._reviewed,
+                substitutions=substitutions,
+            )
         return self._store.query(
             sparql, base_iri=base_iri, use_default_graph_as_union=union, substitutions=substitutions
         )
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        if graph is None and self._hidden:
+            hidden = {ox.NamedNode(g) for g in self._hidden}
+            return (q for q in self._store if q.graph_name not in hidden)
         return self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph) if graph else None)
 
     def graphs(self) -> list[str]:
+        return [g for g in self._all_graphs() if g not in self._hidden]
+
+    def _all_graphs(self) -> list[str]:
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def __len__(self) -> int:
@@ -225,6 +253,17 @@ class Snapshots:
         for old in sorted(self.directory.iterdir(), key=lambda p: int(p.name))[: -self.keep]:
             shutil.rmtree(old, ignore_errors=True)
         return path
+
+
+def _draft_graphs(store: ox.Store) -> frozenset[str]:
+    """The named graphs that say of themselves that they are drafts (``<g> a kg:DraftGraph`` in ``g``)."""
+    draft = ox.NamedNode(str(KG.DraftGraph))
+    rdf_type = ox.NamedNode(str(RDF.type))
+    return frozenset(
+        q.subject.value
+        for q in store.quads_for_pattern(None, rdf_type, draft, None)
+        if isinstance(q.subject, ox.NamedNode) and q.graph_name == q.subject
+    )
 
 
 def _has_blank(quad: ox.Quad) -> bool:

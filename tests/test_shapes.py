@@ -62,6 +62,7 @@ CASES: tuple[Case, ...] = (
     Case("bad_source_character_count_differs_from_text", "SourceDocumentShape", SPARQL, "length of kg:fullText"),
     Case("bad_graph_without_source", "NamedGraph-derivedFrom", "MinCount", "A named graph must be prov:wasDerivedFrom"),
     Case("bad_graph_without_build", "NamedGraph-generatedBy", "MinCount", "prov:wasGeneratedBy exactly one"),
+    Case("bad_draft_graph_without_comment", "DraftGraph-comment", "MinCount", "that its facts are unreviewed"),
     # shapes/article.ttl: text anchors and selectors
     Case("bad_anchor_without_source", "TextAnchor-source", "MinCount", "oa:hasSource"),
     Case("bad_anchor_without_position_selector", "TextAnchor-positionSelector", "QualifiedMinCount", "Position"),
