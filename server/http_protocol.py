@@ -1,4 +1,5 @@
-"""uvicorn's httptools protocol, with a response's writes sent together.
+"""uvicorn's httptools protocol, with a response's writes sent together, and a 503 rather than a 500 for the
+requests a shutting-down process gives up on.
 
 uvicorn writes a response's status line and headers when the app sends ``http.response.start`` and its body
 when the app sends ``http.response.body``: two ``send`` syscalls and two TCP segments for every small answer,
@@ -10,9 +11,13 @@ collects the writes made during one turn of the event loop and sends them as one
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from server.errors import Unavailable
+from server.hotpath import send_unavailable
 
 
 class CoalescingTransport:
@@ -45,8 +50,21 @@ class CoalescingTransport:
         return getattr(self._transport, name)
 
 
+def _going_away() -> Unavailable:
+    message = "The serving process that took this request shut down (it recycles, or the server stops) first."
+    return Unavailable("shutting-down", message, retry_after=1)
+
+
 class CoalescingHttpToolsProtocol(HttpToolsProtocol):
     """``uvicorn.Config(http=CoalescingHttpToolsProtocol)``: httptools, one write per response turn."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(CoalescingTransport(transport, self.loop))  # type: ignore[arg-type]
+
+    def shutdown(self) -> None:
+        """The server stops accepting and drains (server/supervisor.py): a request that uvicorn cancels at the end
+        of its grace gets our 503 JSON with ``Retry-After`` instead of uvicorn's plain-text 500."""
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            cycle.send_500_response = partial(send_unavailable, cycle.send, _going_away())  # type: ignore[method-assign]
+        super().shutdown()
