@@ -1,23 +1,24 @@
 """Exception -> HTTP response mapping: the only place that picks status codes for errors.
 
 Client mistakes get a 4xx with a one-paragraph ``text/plain`` explanation (as Oxigraph's server does);
-anything unexpected is a 500 with a request id and no internal details (the traceback goes to the log).
+anything unexpected is a 500 with a request id and no internal details (the traceback goes to the log);
+a request the server cannot answer now (:class:`Unavailable`) a 503 with a JSON body.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kg.changes import LoadRefused
 from kg.errors import KgError, QueryNotFound
 from kg.gate import ProtectedData
-from server.executor import QueryTimeout
 
 log = logging.getLogger("kg.server")
 
@@ -32,6 +33,51 @@ class ProtocolError(Exception):
         self.headers = headers or {}
 
 
+class Unavailable(Exception):
+    """The server cannot answer now: a 503 with a JSON body (:func:`unavailable`).
+
+    Args:
+        error: a short code for clients, such as ``query-timeout``.
+        message: one sentence for people.
+        retry_after: seconds after which a retry (on a new connection) may succeed; None if it would not.
+        details: more fields of the body.
+    """
+
+    def __init__(self, error: str, message: str, *, retry_after: int | None = None, **details: object) -> None:
+        super().__init__(message)
+        self.error = error
+        self.retry_after = retry_after
+        self.details = details
+
+
+class QueryTimeout(Unavailable):
+    """The query ran past its time limit and was stopped."""
+
+    def __init__(self, limit: float) -> None:
+        super().__init__("query-timeout", f"Query stopped after its time limit of {limit:g} s.", limit_seconds=limit)
+        self.limit = limit
+
+
+def unavailable(exc: Unavailable) -> tuple[bytes, dict[str, str]]:
+    """The JSON body and headers of every 503 (a query timeout, no free query thread, a process going away).
+
+    One shape, so that a client handles them all alike: ``{"error", "message", ...}``, never cached. When a
+    retry may succeed, ``Retry-After`` says when, and the connection is closed: a new one may reach another
+    serving process, this one's is stuck or going away.
+
+    >>> body, headers = unavailable(QueryTimeout(2))
+    >>> body
+    b'{"error": "query-timeout", "message": "Query stopped after its time limit of 2 s.", "limit_seconds": 2}'
+    >>> headers
+    {'Cache-Control': 'no-store'}
+    """
+    body = json.dumps({"error": exc.error, "message": str(exc), **exc.details}).encode()
+    headers = {"Cache-Control": "no-store"}
+    if exc.retry_after is not None:
+        headers |= {"Retry-After": str(exc.retry_after), "Connection": "close"}
+    return body, headers
+
+
 def _text(status: int, message: str, headers: dict[str, str] | None = None) -> PlainTextResponse:
     return PlainTextResponse(message.rstrip() + "\n", status_code=status, headers=headers)
 
@@ -43,12 +89,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def protocol_error(_: Request, exc: ProtocolError) -> PlainTextResponse:
         return _text(exc.status, exc.message, exc.headers)
 
-    @app.exception_handler(QueryTimeout)
-    async def query_timeout(request: Request, exc: QueryTimeout) -> JSONResponse:
-        request.app.state.metrics.timeouts.inc()
+    @app.exception_handler(Unavailable)
+    async def service_unavailable(request: Request, exc: Unavailable) -> Response:
+        if isinstance(exc, QueryTimeout):
+            request.app.state.metrics.timeouts.inc()
         # Answered only once the query has stopped: never a 200 whose body is cut off midway.
-        body = {"error": "query-timeout", "message": str(exc), "limit_seconds": exc.limit}
-        return JSONResponse(body, status_code=503, headers={"Cache-Control": "no-store"})
+        body, headers = unavailable(exc)
+        return Response(body, status_code=503, media_type="application/json", headers=headers)
 
     @app.exception_handler(SyntaxError)
     async def syntax_error(_: Request, exc: SyntaxError) -> PlainTextResponse:

@@ -27,7 +27,6 @@ import asyncio
 import contextlib
 import ctypes
 import logging
-import queue
 import threading
 import time
 from collections import OrderedDict
@@ -38,6 +37,8 @@ import pyoxigraph as ox
 
 from kg.iris import PREFIXES
 from kg.store import GraphStore
+from server.errors import QueryTimeout, Unavailable
+from server.query_threads import QueryThreads
 from server.results import Job, Outcome, error_outcome, evaluate, execute
 
 log = logging.getLogger("kg.server")
@@ -76,12 +77,10 @@ def release_memory() -> None:
         _LIBC.malloc_trim(0)
 
 
-class QueryTimeout(Exception):
-    """The query ran past its time limit and was stopped."""
-
-    def __init__(self, limit: float) -> None:
-        super().__init__(f"Query stopped after its time limit of {limit:g} s.")
-        self.limit = limit
+def no_free_thread() -> Unavailable:
+    """What a query gets when every query thread of its process is held by a query that cannot be stopped."""
+    message = "Every query thread of this serving process is taken by a runaway query; it is being replaced."
+    return Unavailable("server-busy", message, retry_after=1)
 
 
 class _Stop(Exception):
@@ -110,6 +109,7 @@ class _Channel:
         self.items: asyncio.Queue[object] = asyncio.Queue()
         self.space = threading.Semaphore(QUEUED_CHUNKS)
         self.cancelled = threading.Event()
+        self.started = False  # a query thread has taken it
         self.finished = threading.Event()  # the query thread has returned
         self.took: float | None = None  # seconds the thread spent on an answer it sent whole
         self._first = True
@@ -157,8 +157,12 @@ def _resolve(future: asyncio.Future[object], item: object) -> None:
 
 
 def _expire(future: asyncio.Future[object]) -> None:
+    _fail(future, TimeoutError())
+
+
+def _fail(future: asyncio.Future[object], error: Exception) -> None:
     if not future.done():
-        future.set_exception(TimeoutError())
+        future.set_exception(error)
 
 
 class _End:
@@ -202,6 +206,7 @@ class _ChunkWriter:
 def _produce(store: GraphStore, job: Job, channel: _Channel) -> None:
     """The query thread: evaluate, negotiate, serialise into the channel."""
     begun = time.monotonic()
+    channel.started = True
     try:
         if channel.stop_requested():  # waited for a thread past its deadline, or the client left
             return
@@ -277,29 +282,6 @@ class Answer:
             self._channel.cancelled.set()
 
 
-class _DaemonPool:
-    """A fixed pool of daemon threads: a query stuck in the engine must not keep the process from exiting
-    (``concurrent.futures`` joins its threads at exit, and this thread cannot be stopped)."""
-
-    def __init__(self, size: int, name: str) -> None:
-        self._jobs: queue.SimpleQueue[tuple[Callable[..., None], tuple[object, ...]] | None] = queue.SimpleQueue()
-        self._threads = [threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True) for i in range(size)]
-        for thread in self._threads:
-            thread.start()
-
-    def submit(self, function: Callable[..., None], *args: object) -> None:
-        self._jobs.put((function, args))
-
-    def _work(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            function, args = job
-            function(*args)
-
-    def shutdown(self) -> None:
-        for _ in self._threads:
-            self._jobs.put(None)
-
-
 class Executor:
     """Runs queries in a pool of threads of this process, each against its deadline (known-quick ones inline).
 
@@ -324,7 +306,8 @@ class Executor:
         self.stuck = 0
         self.inline = 0  # queries answered on the event loop (see start)
         self._quick: OrderedDict[Job, None] = OrderedDict()
-        self._pool = _DaemonPool(threads, "kg-query")
+        self._pool = QueryThreads(threads, "kg-query")
+        self._waiting: set[_Channel] = set()  # queries whose first part has not come yet
 
     def use(self, store: GraphStore) -> None:
         """Query ``store`` from now on (what was learnt of query costs on the old one is forgotten)."""
@@ -352,22 +335,29 @@ class Executor:
 
         Raises:
             QueryTimeout: nothing came within ``limit`` seconds (the query is stopped, or its process recycled).
+            Unavailable: every query thread is held by a query past its deadline (see :meth:`_refuse_queued`).
         """
         if job in self._quick:
             self._quick.move_to_end(job)
             return self._answer_inline(job)
+        if self._pool.all_lost():  # it would only wait in the queue until this process is replaced
+            raise no_free_thread()
         loop = asyncio.get_running_loop()
         channel = _Channel(loop, time.monotonic() + limit)
-        self._pool.submit(_produce, self.store, job, channel)
+        self._pool.submit(channel.deadline, _produce, self.store, job, channel)
+        self._waiting.add(channel)
         try:
             head = await channel.first()
         except TimeoutError:
             channel.cancelled.set()
             loop.call_later(self.grace, self._check_stopped, channel)
+            self._refuse_queued()
             raise QueryTimeout(limit) from None
-        except asyncio.CancelledError:
+        except BaseException:  # no thread (Unavailable), or the request was cancelled
             channel.cancelled.set()
             raise
+        finally:
+            self._waiting.discard(channel)
         assert isinstance(head, Outcome | Stream)
         if isinstance(head, Outcome):
             self._learn(job, channel)
@@ -386,9 +376,20 @@ class Executor:
     def watch(self, answer: Answer) -> None:
         """After a streamed answer was abandoned: recycle if its thread does not come back in time."""
         asyncio.get_running_loop().call_later(self.grace, self._check_stopped, answer._channel)
+        self._refuse_queued()
+
+    def _refuse_queued(self) -> None:
+        """Once every thread is held past its deadline, answer the queries waiting for one now (503), instead
+        of leaving them queued until their own deadline or until the process is gone (uvicorn's 500)."""
+        if not self._pool.all_lost():
+            return
+        for channel in self._waiting:
+            if not channel.started:
+                channel.cancelled.set()  # should a thread come back after all, it skips this query
+                _fail(channel.head, no_free_thread())
 
     def _check_stopped(self, channel: _Channel) -> None:
-        if channel.finished.is_set():
+        if channel.finished.is_set() or not channel.started:  # one never started returns as soon as it starts
             return
         self.stuck += 1
         log.warning("a query is still running %.3g s past its deadline and cannot be interrupted", self.grace)

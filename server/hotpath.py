@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from server.errors import ProtocolError
-from server.executor import Answer, Executor, QueryTimeout
+from server.errors import ProtocolError, QueryTimeout, Unavailable, unavailable
+from server.executor import Answer, Executor
 from server.federation import refuse_disallowed_service
 from server.protocol import (
     QueryRequest,
@@ -100,6 +99,12 @@ def replay(body: bytes, receive: Receive) -> Receive:
 async def send_text(send: Send, status: int, message: str, headers: dict[str, str] | None = None) -> None:
     body = (message.rstrip() + "\n").encode()
     await _send_whole(send, status, "text/plain; charset=utf-8", body, headers)
+
+
+async def send_unavailable(send: Send, err: Unavailable) -> None:
+    """Answer 503 with the JSON body of every such answer (server/errors.py)."""
+    body, headers = unavailable(err)
+    await _send_whole(send, 503, "application/json", body, headers)
 
 
 async def _send_whole(
@@ -198,8 +203,10 @@ class SparqlHotPath:
         executor: Executor = self.state.executor
         try:
             answer = await executor.start(job, limit)
-        except QueryTimeout as err:
-            await self._timeout(send, err)
+        except Unavailable as err:
+            if isinstance(err, QueryTimeout):
+                self.state.metrics.timeouts.inc()
+            await send_unavailable(send, err)
             return
         extra = [(b"vary", b"Accept, Origin")]
         head = answer.head
@@ -249,11 +256,6 @@ class SparqlHotPath:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
-
-    async def _timeout(self, send: Send, err: QueryTimeout) -> None:
-        self.state.metrics.timeouts.inc()
-        body = json.dumps({"error": "query-timeout", "message": str(err), "limit_seconds": err.limit}).encode()
-        await _send_whole(send, 503, "application/json", body, {"Cache-Control": "no-store"})
 
 
 def _endpoint_url(scope: Scope, headers: dict[bytes, str]) -> str:

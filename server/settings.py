@@ -27,6 +27,7 @@ class Settings:
         processes: the serving processes ``kg serve`` starts (default: one per core); each answers requests and
             runs its queries in threads, and is recycled when a query cannot be stopped at its limit.
         query_threads: queries that may run at once in one serving process.
+        header_timeout: seconds a connection has to send a request's complete headers; then it is closed.
         runtime_dir: set by ``kg serve`` for its processes: where the writer publishes checkpoints and listens
             (server/readers.py); None for an app created directly.
         write_token: the bearer token that writes need; None (the default) makes the server read-only.
@@ -45,6 +46,7 @@ class Settings:
     query_timeout: float = 30.0
     processes: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
     query_threads: int = 4
+    header_timeout: float = 10.0
     runtime_dir: Path | None = None
     service_allowlist: tuple[str, ...] = (WIKIDATA_SPARQL,)
     write_token: str | None = field(default=None, repr=False)
@@ -66,6 +68,8 @@ class Settings:
             env["processes"] = int(os.environ["KG_PROCESSES"])
         if "KG_QUERY_THREADS" in os.environ:
             env["query_threads"] = int(os.environ["KG_QUERY_THREADS"])
+        if "KG_HEADER_TIMEOUT" in os.environ:
+            env["header_timeout"] = float(os.environ["KG_HEADER_TIMEOUT"])
         if "KG_WRITE_TOKEN_FILE" in os.environ:
             env["write_token"] = Path(os.environ["KG_WRITE_TOKEN_FILE"]).read_text(encoding="utf-8").strip()
         elif os.environ.get("KG_WRITE_TOKEN"):

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import functools
 import logging
 import multiprocessing
 import os
@@ -65,15 +66,16 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def uvicorn_config(app: object, **options: object) -> uvicorn.Config:
-    """The server settings every process uses: httptools (each response in one write: server/http_protocol.py)
-    and uvloop, no access log (the metrics count every request), keep-alive longer than clients wait between
-    requests under load."""
-    from server.http_protocol import CoalescingHttpToolsProtocol
+def uvicorn_config(app: object, header_timeout: float | None = None, **options: object) -> uvicorn.Config:
+    """The server settings every process uses: httptools (each response in one write, ``header_timeout`` for
+    a request's headers: server/http_protocol.py) and uvloop, no access log (the metrics count every request),
+    keep-alive longer than clients wait between requests under load."""
+    from server.http_protocol import HEADER_TIMEOUT, CoalescingHttpToolsProtocol
 
+    protocol = functools.partial(CoalescingHttpToolsProtocol, header_timeout=header_timeout or HEADER_TIMEOUT)
     return uvicorn.Config(
         app,  # type: ignore[arg-type]
-        http=CoalescingHttpToolsProtocol,
+        http=protocol,  # type: ignore[arg-type]
         loop="uvloop",
         access_log=False,
         timeout_keep_alive=75,
@@ -151,7 +153,7 @@ def _serving_process(settings: Settings, sock: socket.socket, events: _Events) -
     from server.app import create_app
 
     app = create_app(settings)
-    server = _ServingServer(uvicorn_config(app), events.ready, events.leave)
+    server = _ServingServer(uvicorn_config(app, settings.header_timeout), events.ready, events.leave)
 
     def recycle() -> None:  # called on the event loop by the executor
         """Ask for a replacement and go on serving until it is up (then drain and exit)."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pyoxigraph as ox
 import pytest
 
 from kg.store import OxigraphStore
+from server.errors import Unavailable
 from server.executor import CHUNK_BYTES, Executor, QueryTimeout, Stream
 from server.results import Job, Outcome, execute
 
@@ -102,3 +104,54 @@ def test_nothing_by_the_deadline_is_a_timeout_and_a_stuck_query_is_reported() ->
 
     run(go())
     assert stuck == [True], "a query still in the engine after the grace must be reported"
+
+
+@pytest.fixture
+def slow_store() -> OxigraphStore:
+    few = [ox.Quad(ox.NamedNode(f"{EX}s{i}"), ox.NamedNode(f"{EX}p"), ox.Literal(str(i))) for i in range(300)]
+    return OxigraphStore.in_memory(few)
+
+
+#: 300^3 = 27 million solutions to count: seconds inside the engine, nothing written before the end.
+SLOW = Job("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+
+
+def test_with_every_thread_held_past_its_deadline_queries_get_503_at_once(slow_store: OxigraphStore) -> None:
+    """Issue 12, item 4: a query that could only wait for a thread a runaway holds is refused, not queued."""
+    executor = Executor(slow_store, threads=1, grace=30)
+    queued = Job("ASK { ?s ?p ?o }")
+
+    async def go() -> tuple[BaseException | None, float]:
+        runaway = asyncio.create_task(executor.start(SLOW, 0.5))
+        await asyncio.sleep(0.1)
+        waiting = asyncio.create_task(executor.start(queued, 30))  # queued behind the runaway
+        with pytest.raises(QueryTimeout):
+            await runaway
+        refused = await asyncio.wait_for(asyncio.gather(waiting, return_exceptions=True), 0.5)
+        started = time.monotonic()
+        with pytest.raises(Unavailable) as new:
+            await executor.start(Job("ASK { ?s ?p ?s }"), 30)
+        assert new.value.error == "server-busy" and new.value.retry_after
+        return refused[0], time.monotonic() - started
+
+    refused, took = run(go())
+    assert isinstance(refused, Unavailable) and not isinstance(refused, QueryTimeout), refused
+    assert took < 0.1, "a new query is refused at once, without waiting"
+
+
+def test_a_query_that_times_out_waiting_for_a_thread_does_not_recycle_the_process(slow_store: OxigraphStore) -> None:
+    """Only a query inside the engine can be stuck there: one still queued at its deadline never started."""
+    stuck: list[bool] = []
+    executor = Executor(slow_store, threads=1, grace=0.2, on_stuck=lambda: stuck.append(True))
+
+    async def go() -> None:
+        legitimate = asyncio.create_task(executor.start(SLOW, 60))
+        await asyncio.sleep(0.1)
+        with pytest.raises(QueryTimeout):
+            await executor.start(Job("ASK { ?s ?p ?o }"), 0.3)
+        await asyncio.sleep(0.5)  # past the queued query's grace, while the legitimate one still runs
+        assert not legitimate.done(), "the machine is too fast for this test: make SLOW slower"
+        legitimate.cancel()
+
+    run(go())
+    assert stuck == []

@@ -55,8 +55,8 @@ def _health(url: str) -> dict:
     return httpx.get(url + "health", timeout=10).json()
 
 
-def wait_for_recycle(url: str, before: dict, within: float = 30) -> dict:
-    """Wait until one more serving process has been recycled and replaced; returns /health then.
+def wait_for_recycle(url: str, before: dict, within: float = 30, count: int = 1) -> dict:
+    """Wait until ``count`` more serving processes have been recycled and replaced; returns /health then.
 
     Every test that leaves a query stuck in the engine waits for this, so that no later test has a request cut
     off by the recycling process's exit.
@@ -64,7 +64,7 @@ def wait_for_recycle(url: str, before: dict, within: float = 30) -> dict:
     deadline = time.monotonic() + within
     while True:
         after = _health(url)
-        recycled = after["processes_recycled"] == before["processes_recycled"] + 1
+        recycled = after["processes_recycled"] == before["processes_recycled"] + count
         if recycled and len(after["processes"]) == len(before["processes"]):
             return after
         assert time.monotonic() < deadline, f"no process was recycled: {after}"

@@ -1,0 +1,56 @@
+"""The threads queries run in: a fixed pool that knows which of its threads a runaway query has taken.
+
+A query still inside the engine past its deadline cannot be stopped (server/executor.py): its thread is lost
+until the engine gives it back, which for a runaway is never (the process recycles instead). Once every thread
+is lost, a query handed to the pool would wait in its queue until it timed out or the process went away, so
+the executor asks :meth:`QueryThreads.all_lost` and refuses it at once (503, docs/timeouts.md).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+
+class QueryThreads:
+    """A fixed pool of daemon threads running queries, each against its deadline.
+
+    Daemon threads, because a query stuck in the engine must not keep the process from exiting
+    (``concurrent.futures`` joins its threads at exit, and this thread cannot be stopped).
+    """
+
+    def __init__(self, size: int, name: str) -> None:
+        self._jobs: queue.SimpleQueue[tuple[float, Callable[..., None], tuple[object, ...]] | None] = (
+            queue.SimpleQueue()
+        )
+        #: the deadline of the query each thread is running, None when it waits for one
+        self._deadlines: list[float | None] = [None] * size
+        self._threads = [
+            threading.Thread(target=self._work, args=(i,), name=f"{name}-{i}", daemon=True) for i in range(size)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, deadline: float, function: Callable[..., None], *args: object) -> None:
+        """Run ``function(*args)`` on the next free thread; ``deadline`` (``time.monotonic()``) is its query's."""
+        self._jobs.put((deadline, function, args))
+
+    def all_lost(self) -> bool:
+        """Whether every thread is running a query past its deadline: none may ever come back for the queue."""
+        now = time.monotonic()
+        return all(deadline is not None and deadline < now for deadline in self._deadlines)
+
+    def _work(self, index: int) -> None:
+        while (job := self._jobs.get()) is not None:
+            deadline, function, args = job
+            self._deadlines[index] = deadline
+            try:
+                function(*args)
+            finally:
+                self._deadlines[index] = None
+
+    def shutdown(self) -> None:
+        for _ in self._threads:
+            self._jobs.put(None)
