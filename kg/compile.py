@@ -142,6 +142,10 @@ class _Compiler:
         yield self.q(s, KG.fullText, _lit(src.text))
         if src.url:
             yield self.q(s, SCHEMA.url, _lit(src.url, XSD.anyURI))
+        if src.title:
+            yield self.q(s, DCTERMS.title, _lit(src.title, lang="en"))
+        if src.license:
+            yield self.q(s, DCTERMS.license, NamedNode(src.license))
         if src.publisher:
             yield self.q(s, KG.publisher, self.entity(src.publisher))
         if src.published:

@@ -25,6 +25,8 @@ class Source:
     text: str
     sha256: str
     url: str | None = None
+    title: str | None = None
+    license: str | None = None
     publisher: str | None = None
     published: str | None = None
     evidence: str | None = None

@@ -57,6 +57,8 @@ CASES: tuple[Case, ...] = (
     Case("bad_source_character_count_not_integer", "SourceDocument-characterCount", "Datatype", "an xsd:integer"),
     Case("bad_source_without_full_text", "SourceDocument-fullText", "MinCount", "kg:fullText"),
     Case("bad_source_url_not_any_uri", "SourceDocument-url", "Datatype", "schema:url"),
+    Case("bad_source_two_titles", "SourceDocument-title", "MaxCount", "dcterms:title"),
+    Case("bad_source_license_not_an_iri", "SourceDocument-license", "NodeKind", "dcterms:license"),
     Case("bad_source_publication_date_not_a_date", "SourceDocument-publicationDate", "Class", "kg:publicationDate"),
     Case("bad_source_two_metadata_evidences", "SourceDocument-metadataEvidence", "MaxCount", "kg:metadataEvidence"),
     Case("bad_source_character_count_differs_from_text", "SourceDocumentShape", SPARQL, "length of kg:fullText"),

@@ -82,6 +82,8 @@ def _assemble(
     source: dict[str, Any] = {"slug": meta.slug, "text_file": meta.text_file}
     if meta.url:
         source["url"] = meta.url
+    if meta.title:
+        source["title"] = meta.title
     date_items: dict[str, dict[str, Any]] = {}
     if meta.publisher:
         source["publisher"] = meta.publisher
@@ -109,8 +111,7 @@ def _assemble(
             "basis": "The publication date given on the command line (--published).",
             "suggested": suggestion(0.9, "command-line", "--published"),
         }
-    evidence = [f"title: {meta.title}"] if meta.title else []
-    source["evidence"] = "; ".join([*evidence, "Metadata given on the command line of kg annotate; check it."])
+    source["evidence"] = "Metadata given on the command line of kg annotate; check it."
     for d in dates:
         slug = _date_slug(d)
         if slug in date_items:
