@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.routing import APIRoute
+from starlette.types import ASGIApp
 
 from kg import __version__
 from kg.iris import Minter
@@ -119,12 +120,18 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(SparqlHotPath, state=app.state, outer=True)
     app.add_middleware(TimingMiddleware, metrics=app.state.metrics)
-    app.add_middleware(SecurityHeaders)  # outermost: every answer, the hot path's included
+    # SecurityHeaders goes around all of it, 500s included (App.build_middleware_stack).
     return app
 
 
 class App(FastAPI):
-    """FastAPI, with its OpenAPI schema listing the ``GET`` of a route but not the ``HEAD`` that comes with it."""
+    """FastAPI, with the security headers on every answer, and its OpenAPI schema listing the ``GET`` of a route
+    but not the ``HEAD`` that comes with it."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """The stack, inside :class:`server.html.SecurityHeaders`: FastAPI puts its ServerErrorMiddleware, which
+        answers 500 for an unhandled exception, outside every middleware added to the app."""
+        return SecurityHeaders(super().build_middleware_stack())
 
     def openapi(self) -> dict[str, Any]:
         """The schema without ``head`` operations: HTTP implies them (:func:`answer_head`), and FastAPI would give
