@@ -104,6 +104,8 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         app.include_router(answer_head(module.router))
     if ui.YASGUI_BUILD.is_dir():
         app.mount("/static/yasgui", Files(directory=ui.YASGUI_BUILD), name="yasgui")
+    if ui.SWAGGER_UI.is_dir():
+        app.mount("/static/swagger-ui", Files(directory=ui.SWAGGER_UI), name="swagger-ui")
     app.mount("/static/kg", Files(directory=STATIC_DIR), name="static")
     app.include_router(answer_head(metrics_router(app.state.metrics)))
     # Innermost first. Queries take the hot path: outside CORS and gzip when neither applies, else inside them.

@@ -34,6 +34,7 @@ GET_ROUTES = {
     "/dumps/{name}": "/dumps/all.ttl",  # large enough to be sent gzipped
     "/static/kg": "/static/kg/site.css",
     "/static/yasgui": "/static/yasgui/yasgui.min.css",
+    "/static/swagger-ui": "/static/swagger-ui/swagger-ui.css",
 }
 #: Headers that may differ between two answers to the same request (httpx asks for gzip: answers are compressed),
 #: and the framing uvicorn adds to a GET streamed without a length but not to a HEAD, which has no body to frame.
