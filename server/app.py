@@ -6,17 +6,20 @@ import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.staticfiles import StaticFiles
+from fastapi.routing import APIRoute
+from starlette.types import ASGIApp
 
 from kg import __version__
 from kg.iris import Minter
 from kg.store import GraphStore, OxigraphStore
 from server.errors import install_error_handlers
 from server.executor import Executor
+from server.files import Files
 from server.forward import WriteForwarder
 from server.hotpath import SparqlHotPath
 from server.html import SecurityHeaders, make_templates
@@ -61,7 +64,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         if forward is not None:
             await forward.aclose()
 
-    app = FastAPI(
+    app = App(
         lifespan=lifespan,
         title="Article knowledge graph",
         version=__version__,
@@ -98,11 +101,13 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     app.state.templates = make_templates(TEMPLATES_DIR)
     install_error_handlers(app)
     for module in (meta, sparql, writes, graph_store, dumps, resources, ui):
-        app.include_router(module.router)
+        app.include_router(answer_head(module.router))
     if ui.YASGUI_BUILD.is_dir():
-        app.mount("/static/yasgui", StaticFiles(directory=ui.YASGUI_BUILD), name="yasgui")
-    app.mount("/static/kg", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(metrics_router(app.state.metrics))
+        app.mount("/static/yasgui", Files(directory=ui.YASGUI_BUILD), name="yasgui")
+    if ui.SWAGGER_UI.is_dir():
+        app.mount("/static/swagger-ui", Files(directory=ui.SWAGGER_UI), name="swagger-ui")
+    app.mount("/static/kg", Files(directory=STATIC_DIR), name="static")
+    app.include_router(answer_head(metrics_router(app.state.metrics)))
     # Innermost first. Queries take the hot path: outside CORS and gzip when neither applies, else inside them.
     app.add_middleware(SparqlHotPath, state=app.state)
     # Reads may come from any origin; no credentials, and no Authorization header, so CORS grants no writes.
@@ -117,8 +122,41 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(SparqlHotPath, state=app.state, outer=True)
     app.add_middleware(TimingMiddleware, metrics=app.state.metrics)
-    app.add_middleware(SecurityHeaders)  # outermost: every answer, the hot path's included
+    # SecurityHeaders goes around all of it, 500s included (App.build_middleware_stack).
     return app
+
+
+class App(FastAPI):
+    """FastAPI, with the security headers on every answer, and its OpenAPI schema listing the ``GET`` of a route
+    but not the ``HEAD`` that comes with it."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """The stack, inside :class:`server.html.SecurityHeaders`: FastAPI puts its ServerErrorMiddleware, which
+        answers 500 for an unhandled exception, outside every middleware added to the app."""
+        return SecurityHeaders(super().build_middleware_stack())
+
+    def openapi(self) -> dict[str, Any]:
+        """The schema without ``head`` operations: HTTP implies them (:func:`answer_head`), and FastAPI would give
+        a route's ``GET`` and ``HEAD`` the same operationId."""
+        schema = super().openapi()
+        for operations in schema.get("paths", {}).values():
+            if "get" in operations:
+                operations.pop("head", None)
+        return schema
+
+
+def answer_head(router: APIRouter) -> APIRouter:
+    """``router``, each of whose ``GET`` routes answers ``HEAD`` too: the same handler, status and headers, and
+    the server (uvicorn) sends no body (https://www.rfc-editor.org/rfc/rfc9110#section-9.3.2).
+
+    Starlette's plain routes do this themselves; FastAPI's answer only the methods they list. ``create_app``
+    passes every router through here before including it (FastAPI reads a route's methods when it includes it).
+    Files answer ``HEAD`` on their own (:mod:`server.files`), and queries on ``/sparql`` the hot path does.
+    """
+    for route in router.routes:
+        if isinstance(route, APIRoute) and "GET" in route.methods:
+            route.methods.add("HEAD")
+    return router
 
 
 def require_utf8(request: Request) -> None:

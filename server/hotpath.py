@@ -129,6 +129,10 @@ class SparqlHotPath:
         self.app = app
         self.state = state
         self.outer = outer
+        # An answer varies with Accept, and with Origin, as CORS adds Access-Control-Allow-Origin when there is one.
+        # CORSMiddleware puts Origin in the Vary of every answer that passes through it; the outer hot path's
+        # answers skip it, so there the hot path adds Origin itself, and only there.
+        self.vary = (b"vary", b"Accept, Origin" if outer else b"Accept")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -187,7 +191,7 @@ class SparqlHotPath:
         tag = etag(self.state.data_version, query_string, accept or "") if reads else None
         if tag and matches(headers.get(b"if-none-match"), tag):
             start = {"type": "http.response.start", "status": 304}
-            await send({**start, "headers": [(b"etag", tag.encode()), (b"vary", b"Accept, Origin")]})
+            await send({**start, "headers": [(b"etag", tag.encode()), self.vary]})
             await send({"type": "http.response.body", "body": b""})
             return
         try:
@@ -208,7 +212,7 @@ class SparqlHotPath:
                 self.state.metrics.timeouts.inc()
             await send_unavailable(send, err)
             return
-        extra = [(b"vary", b"Accept, Origin")]
+        extra = [self.vary]
         head = answer.head
         if isinstance(head, Outcome):
             if tag and head.status == 200:

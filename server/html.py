@@ -25,8 +25,8 @@ LINK_SCHEMES = frozenset({"http", "https"})
 #: come only from this server: no inline script or style (our pages load theirs from /static/kg/). A page that
 #: needs more extends it with :func:`content_security_policy`: the query editor with the hash of the one
 #: ``<style>`` YASGUI injects (measured in chromium: that is all it needs, not ``'unsafe-inline'``; the styles it
-#: sets through ``element.style`` are not governed by CSP), the ontology page with the hash of pyLODE's ``<style>``,
-#: the API explorer with its CDN. ``img-src data:``: YASGUI's and pyLODE's icons are data: URLs.
+#: sets through ``element.style`` are not governed by CSP), the ontology page with the hash of pyLODE's ``<style>``.
+#: The API explorer (Swagger UI) needs nothing more. ``img-src data:``: YASGUI's and pyLODE's icons are data: URLs.
 POLICY = {
     "default-src": ("'none'",),
     "script-src": ("'self'",),

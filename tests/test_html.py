@@ -106,3 +106,21 @@ def test_every_response_is_nosniff(server_url: str, path: str, headers: dict[str
     r = httpx.get(server_url + path, headers=headers)
     assert r.headers["x-content-type-options"] == "nosniff", r.headers
     assert not r.headers["content-type"].startswith("text/html")
+
+
+@pytest.fixture(scope="module")
+def faulty(built: BuildResult, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server whose dump directory has a file where serving a dump makes its working directory (``.serving``)."""
+    copy = tmp_path_factory.mktemp("faulty")
+    shutil.copytree(built.store_path, copy / "store")
+    shutil.copytree(built.dump_dir, copy / "dumps")
+    shutil.rmtree(copy / "dumps" / ".serving", ignore_errors=True)
+    (copy / "dumps" / ".serving").write_text("not a directory")
+    yield from serve(copy)
+
+
+def test_an_unhandled_error_is_a_nosniff_500(faulty: LiveServer) -> None:
+    r = httpx.get(faulty.url + "dumps/SHA256SUMS")  # FileExistsError, which no handler maps: FastAPI's 500
+    assert r.status_code == 500, r.text
+    assert r.text.startswith("Internal server error (request id ")
+    assert r.headers["x-content-type-options"] == "nosniff", r.headers

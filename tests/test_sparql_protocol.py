@@ -163,6 +163,27 @@ def test_head_without_query_has_the_service_descriptions_headers(server_url: str
     assert "content-length" in head.headers
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Accept-Encoding": "identity"},  # the outer hot path, which skips CORS
+        {"Accept-Encoding": "identity", "Origin": "https://example.org"},  # the inner one, inside CORS
+        {"Accept-Encoding": "gzip"},
+    ],
+)
+@pytest.mark.parametrize("path", ["sparql?query=ASK%7B%7D", "sparql", "id/person/nakatani-gen", "store?default"])
+def test_vary_names_accept_and_origin_once(server_url: str, path: str, headers: dict[str, str]) -> None:
+    with httpx.Client(headers={"Accept": "text/turtle, application/sparql-results+json", **headers}) as client:
+        answer = client.get(server_url + path)
+        tag = answer.headers.get("etag")
+        answers = [answer] + ([client.get(server_url + path, headers={"If-None-Match": tag})] if tag else [])
+    for r in answers:
+        assert r.status_code in (200, 304), r.text
+        vary = [token.strip().lower() for token in r.headers["vary"].split(",")]
+        assert sorted(set(vary)) == sorted(vary), (r.status_code, r.headers["vary"])
+        assert {"accept", "origin"} <= set(vary), (r.status_code, r.headers["vary"])
+
+
 def test_head_malformed_query_is_400_like_get(server_url: str) -> None:
     r = httpx.head(server_url + "sparql", params={"query": "SELEKT"})
     assert r.status_code == 400

@@ -1,6 +1,7 @@
 """``/dumps/``: the files ``kg build`` wrote (Turtle, N-Quads, gzip, SHA256SUMS) for download.
 
-Starlette's FileResponse gives ETag, Last-Modified, conditional GET and range requests.
+Starlette's FileResponse (here :class:`server.files.WholeFileResponse`) gives ETag, Last-Modified, conditional
+GET and range requests.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse
 from starlette.background import BackgroundTask
 
 from server.errors import ProtocolError
+from server.files import WholeFileResponse
 
 router = APIRouter()
 
@@ -62,7 +64,7 @@ def _not_modified(request: Request, etag: str, modified: float) -> bool:
     return False
 
 
-@router.api_route("/dumps/{name}", methods=["GET", "HEAD"], summary="Download one dump file")
+@router.get("/dumps/{name}", summary="Download one dump file")
 def get_dump(request: Request, name: str) -> Response:
     # Only names listed in the dump directory are served: no path is ever built from the request.
     directory = request.app.state.settings.dump_dir
@@ -89,7 +91,7 @@ def get_dump(request: Request, name: str) -> Response:
             time.sleep(0.01 * (attempt + 1))  # the dump is being replaced right now: look again
     else:
         raise ProtocolError(503, "The dumps are being rewritten; try again shortly.", {"Retry-After": "1"})
-    response = FileResponse(
+    response = WholeFileResponse(
         pinned,
         media_type=media_type,
         filename=name,

@@ -33,7 +33,7 @@ def graph_response(request: Request, graph: str | None) -> Response:
     return Response(body, media_type=offer.content_type, headers={"Vary": "Accept"})
 
 
-@router.api_route("/store", methods=["GET", "HEAD"], summary="Graph Store Protocol: read a graph")
+@router.get("/store", summary="Graph Store Protocol: read a graph")
 def read_graph(request: Request) -> Response:
     params = request.query_params
     has_default, graphs = "default" in params, params.getlist("graph")
@@ -47,6 +47,6 @@ def read_graph(request: Request) -> Response:
     return graph_response(request, graphs[0] if graphs else None)
 
 
-@router.api_route("/graph/{name}", methods=["GET", "HEAD"], summary="Dereference a named graph IRI")
+@router.get("/graph/{name}", summary="Dereference a named graph IRI")
 def named_graph(request: Request, name: str) -> Response:
     return graph_response(request, request.app.state.settings.base_iri + "graph/" + name)

@@ -49,7 +49,7 @@ async def read_text(request: Request) -> str:
     return decode(await read_body(request), request.headers.get("content-type", ""))
 
 
-@router.api_route("/sparql", methods=["GET", "HEAD", "POST"], summary="SPARQL 1.1 Protocol query endpoint")
+@router.api_route("/sparql", methods=["GET", "POST"], summary="SPARQL 1.1 Protocol query endpoint")
 async def sparql(request: Request) -> Response:
     body = await read_body(request) if request.method == "POST" else b""
     parsed = parse_request(request.method, request.url.query, request.headers.get("content-type", ""), body)

@@ -1,7 +1,8 @@
-"""The browser tools: ``/query``, the query editor (YASGUI, installed from the npm registry at build time,
-served locally), and ``/api``, the OpenAPI explorer (Swagger UI).
+"""The browser tools: ``/query``, the query editor (YASGUI), and ``/api``, the OpenAPI explorer (Swagger UI), both
+installed from the npm registry at build time and served locally.
 
-The query editor needs no network beyond this server: the editor's script and styles come from ``/static/yasgui/``.
+They need no network beyond this server: their scripts and styles come from ``/static/yasgui/`` and
+``/static/swagger-ui/``. Without them (no npm where ``make install`` ran), the pages say how to install them.
 """
 
 from __future__ import annotations
@@ -11,18 +12,17 @@ from functools import cache
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 from kg.iris import PREFIXES
 from kg.queries import examples
-from server.html import content_security_policy, inline_hashes, source_hash
+from server.html import content_security_policy, source_hash
 
 router = APIRouter()
 
-SWAGGER_CDN = "https://cdn.jsdelivr.net"  # where FastAPI's Swagger UI page loads the explorer from
-
-YASGUI_BUILD = Path(__file__).resolve().parents[2] / "node_modules" / "@zazuko" / "yasgui" / "build"
+NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
+YASGUI_BUILD = NODE_MODULES / "@zazuko" / "yasgui" / "build"
+SWAGGER_UI = NODE_MODULES / "swagger-ui-dist"
 
 
 @router.get("/query", response_class=HTMLResponse, summary="Browser query editor")
@@ -54,16 +54,12 @@ def yasgui_style_hashes() -> tuple[str, ...]:
 
 @router.get("/api", response_class=HTMLResponse, include_in_schema=False)
 def api_ui(request: Request) -> HTMLResponse:
-    """FastAPI's Swagger UI page, with a policy extended by exactly what it needs: its CDN and its inline script."""
-    openapi_url = request.scope.get("root_path", "") + (request.app.openapi_url or "")
-    page = get_swagger_ui_html(openapi_url=openapi_url, title=f"{request.app.title} - Swagger UI")
-    body = bytes(page.body).decode()
-    hashes = inline_hashes(body)
-    policy = content_security_policy(
+    """The OpenAPI explorer (Swagger UI) over this app's schema, under the page policy: no CDN, no inline script."""
+    return request.app.state.templates.TemplateResponse(
+        request,
+        "api.html",
         {
-            "script-src": [SWAGGER_CDN, *hashes["script-src"]],
-            "style-src": [SWAGGER_CDN, *hashes["style-src"]],
-            "img-src": ["https://fastapi.tiangolo.com"],  # the page's favicon
-        }
+            "openapi_url": request.scope.get("root_path", "") + (request.app.openapi_url or ""),
+            "explorer_installed": (SWAGGER_UI / "swagger-ui-bundle.js").is_file(),
+        },
     )
-    return HTMLResponse(body, headers={"Content-Security-Policy": policy})
