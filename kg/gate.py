@@ -43,6 +43,7 @@ from kg.changes import Diff, to_ox
 from kg.changes import to_rdflib as term_to_rdflib
 from kg.errors import KgError
 from kg.iris import KG, SH, Minter
+from kg.quadindex import QuadIndex
 from kg.validate import Report, class_hierarchy, load_ontology, load_shapes, to_rdflib, validate_graph
 
 PROTECTED_PREDICATES = frozenset(str(p) for p in (KG.fullText, KG.sha256, KG.characterCount, KG.sourceFile))
@@ -345,28 +346,52 @@ class _View:
     def __init__(self, store: ox.Store, diff: Diff, exclude_graph: ox.NamedNode, *, union: bool) -> None:
         self.store = store
         self.removed = set() if union else diff.removed
-        self.added = list(diff.added)
+        self.added = QuadIndex(diff.added)
         self.exclude = exclude_graph
         self.seen: dict[tuple[OxNode | None, ox.NamedNode | None, OxTerm | None], list[ox.Quad]] = {}
+        self.outgoing: dict[OxNode, dict[ox.NamedNode, list[ox.Quad]]] = {}
+        self.incoming: dict[OxTerm, bool] = {}
 
     def match(self, s: OxNode | None, p: ox.NamedNode | None, o: OxTerm | None) -> list[ox.Quad]:
         found = self.seen.get((s, p, o))
-        if found is None and s is not None and p is not None and o is None:
+        if found is not None:
+            return found
+        if s is not None and p is not None and o is None:
             # One read of all a node's links serves every shape that follows one of them.
-            found = [q for q in self.match(s, None, None) if q.predicate == p]
-            self.seen[(s, p, o)] = found
-        if found is None:
+            found = self.links_of(s).get(p, [])
+        elif s is None and o is not None and not self.has_incoming(o):
+            found = []  # a node nothing points at (most of a big write's new nodes): one read, not one per predicate
+        else:
             exclude, removed = self.exclude, self.removed
             found = [q for q in self.store.quads_for_pattern(s, p, o) if q.graph_name != exclude and q not in removed]
-            found += [
-                q for q in self.added if s in (None, q.subject) and p in (None, q.predicate) and o in (None, q.object)
-            ]
-            self.seen[(s, p, o)] = found
+            found += self.added.match(s, p, o)
+        self.seen[(s, p, o)] = found
         return found
+
+    def links_of(self, s: OxNode) -> dict[ox.NamedNode, list[ox.Quad]]:
+        """A node's outgoing links by predicate."""
+        links = self.outgoing.get(s)
+        if links is None:
+            links = self.outgoing[s] = {}
+            for quad in self.match(s, None, None):
+                links.setdefault(quad.predicate, []).append(quad)
+        return links
+
+    def has_incoming(self, o: OxTerm) -> bool:
+        """Whether any quad, in the store or added, has ``o`` as its object (a superset of what is read)."""
+        known = self.incoming.get(o)
+        if known is None:
+            known = self.incoming[o] = bool(self.added.match(None, None, o)) or any(
+                True for _ in self.store.quads_for_pattern(None, None, o)
+            )
+        return known
+
+
+_NODE = (ox.NamedNode, ox.BlankNode)
 
 
 def _is_node(term: object) -> bool:
-    return isinstance(term, ox.NamedNode | ox.BlankNode)
+    return isinstance(term, _NODE)
 
 
 def _follow(
@@ -378,19 +403,27 @@ def _follow(
     """
     preds = step.predicates if step.predicates is not None else predicates
     far = step.object if forward else step.subject
+    constant = None if isinstance(far, str) or step.repeat else far
     reached: set[OxTerm] = set(start) if step.repeat else set()
-    frontier = {t for t in start if _is_node(t)}
+    frontier = {t for t in start if isinstance(t, _NODE)}
     seen: set[OxTerm] = set(frontier)
     while frontier:
         found: set[OxTerm] = set()
         for node in frontier:
-            for predicate in preds if preds is not None else (None,):
-                s, o = (node, None) if forward else (None, node)
-                if not isinstance(far, str) and not step.repeat:
-                    s, o = (node, far) if forward else (far, node)
-                for quad in view.match(s, predicate, o):
-                    out.add(quad)
-                    found.add(quad.object if forward else quad.subject)
+            if forward:
+                if constant is None:  # the node's links read once, for every predicate (and every step)
+                    links = view.links_of(node)  # type: ignore[arg-type]
+                    matched = links.values() if preds is None else [links[p] for p in preds if p in links]
+                else:
+                    matched = [view.match(node, p, constant) for p in preds or (None,)]  # type: ignore[arg-type]
+                for quads in matched:
+                    found.update(q.object for q in quads)
+                    out.update(quads)
+            elif view.has_incoming(node):
+                for predicate in preds if preds is not None else (None,):
+                    quads = view.match(constant, predicate, node)  # type: ignore[arg-type]
+                    found.update(q.subject for q in quads)
+                    out.update(quads)
         reached |= found
         frontier = found - seen if step.repeat else set()
         seen |= found
@@ -434,28 +467,33 @@ def _chain(edges: dict[str, list[tuple[Step, str, bool]]], starts: list[str]) ->
     return None if best is None else (best[1], best[2])
 
 
-def _walk_to_this(group: Group, block: int, step: Step, quad: ox.Quad, view: _View) -> set[OxTerm]:
-    """The ``?this`` nodes whose results can depend on ``quad``, matched by ``step`` (of ``block``) of ``group``.
+def _walk_to_this(
+    group: Group, block: int, step: Step, ends: tuple[set[OxTerm], set[OxTerm], set[OxTerm]], view: _View
+) -> set[OxTerm]:
+    """The ``?this`` nodes whose results can depend on the quads ``step`` (of ``block``) of ``group`` matches.
 
-    One chain of steps from the quad to ``?this`` is enough, if it runs through the patterns every solution
-    matches (block 0) or through the quad's own block: a solution that uses the quad binds all their variables,
-    so the chain holds in the state that solution is in, and the walk reads both states at once. The chain
-    chosen follows the fewest links backwards (the incoming links of a hub), then the fewest steps; it never
-    starts from a literal.
+    ``ends`` are those quads' subjects, node objects and predicates: a walk from several quads at once reaches
+    what the walks from each reach (every step is followed node by node), so quads matching the same step are
+    walked together. One chain of steps from a quad to ``?this`` is enough, if it runs through the patterns every
+    solution matches (block 0) or through the quad's own block: a solution that uses the quad binds all their
+    variables, so the chain holds in the state that solution is in, and the walk reads both states at once. The
+    chain chosen follows the fewest links backwards (the incoming links of a hub), then the fewest steps; it
+    never starts from a literal.
     """
+    subjects, objects, predicates = ends
     starts: dict[str, set[OxTerm]] = {}
     if isinstance(step.subject, str):
-        before = {quad.subject}
+        before = set(subjects)
         if step.repeat:  # the quad is one link of a p* chain, which may begin further back
             before = _follow(view, step, before, False, None, set())
         starts[step.subject] = before
-    if isinstance(step.object, str) and _is_node(quad.object):
-        after = {quad.object}
+    if isinstance(step.object, str) and objects:
+        after = set(objects)
         if step.repeat:
             after = _follow(view, step, after, True, None, set())
         starts.setdefault(step.object, set()).update(after)
     if step.predicate_var is not None:
-        starts[step.predicate_var] = {quad.predicate}
+        starts[step.predicate_var] = set(predicates)
     if THIS in starts:
         return starts[THIS]
     found = _chain(_links(group, block), list(starts))
@@ -470,18 +508,57 @@ def _walk_to_this(group: Group, block: int, step: Step, quad: ox.Quad, view: _Vi
     return nodes
 
 
+def _ends(quads: list[ox.Quad]) -> dict[bool, tuple[set[OxTerm], set[OxTerm]]]:
+    """The subjects and objects of ``quads``, split by whether the object is a node (a walk never starts from a
+    literal): ``{True: (subjects, objects), False: (subjects, set())}``, only the non-empty ones."""
+    split: dict[bool, tuple[set[OxTerm], set[OxTerm]]] = {}
+    for quad in quads:
+        is_node = isinstance(quad.object, _NODE)
+        subjects, objects = split.setdefault(is_node, (set(), set()))
+        subjects.add(quad.subject)
+        if is_node:
+            objects.add(quad.object)
+    return split
+
+
 def focus_nodes(reads: Reads, store: ox.Store, diff: Diff, exclude_graph: ox.NamedNode) -> set[OxNode]:
-    """The nodes whose validation results ``diff`` can change (see the module's docstring)."""
+    """The nodes whose validation results ``diff`` can change (see the module's docstring).
+
+    The quads are grouped by predicate and matched to the steps that read their predicate (a step with no
+    constant end matches them all at once), then each step is walked once from all of its quads: the cost grows
+    with the size of the diff, not its square.
+    """
     view = _View(store, diff, exclude_graph, union=True)
+    steps_of: dict[ox.NamedNode | None, list[tuple[int, int]]] = {}
+    for g, group in enumerate(reads.groups):
+        for i, (_, step) in enumerate(group):
+            for predicate in step.predicates if step.predicates is not None else (None,):
+                steps_of.setdefault(predicate, []).append((g, i))
     focus: set[OxTerm] = set()
+    by_predicate: dict[ox.NamedNode, list[ox.Quad]] = {}
     for quad in diff.removed | diff.added:
+        by_predicate.setdefault(quad.predicate, []).append(quad)
         focus.add(quad.subject)
-        if _is_node(quad.object) and quad.predicate != _TYPE:
+        if quad.predicate != _TYPE and isinstance(quad.object, _NODE):
             focus.add(quad.object)
-        for group in reads.groups:
-            for block, step in group:
-                if step.matches(quad):
-                    focus |= _walk_to_this(group, block, step, quad, view)
+    # (group, step, whether the quads' objects are nodes) -> the subjects, node objects and predicates matched
+    batches: dict[tuple[int, int, bool], tuple[set[OxTerm], set[OxTerm], set[OxTerm]]] = {}
+    for predicate, quads in by_predicate.items():
+        every = _ends(quads)
+        for g, i in steps_of.get(predicate, []) + steps_of.get(None, []):
+            step = reads.groups[g][i][1]
+            constant_end = not isinstance(step.subject, str) or not (isinstance(step.object, str) or step.repeat)
+            for is_node, (subjects, objects) in (
+                _ends([q for q in quads if step.matches(q)]) if constant_end else every
+            ).items():
+                batch = batches.setdefault((g, i, is_node), (set(), set(), set()))
+                batch[0].update(subjects)
+                batch[1].update(objects)
+                batch[2].add(predicate)
+    for (g, i, _), ends in batches.items():
+        group = reads.groups[g]
+        block, step = group[i]
+        focus |= _walk_to_this(group, block, step, ends, view)
     return {n for n in focus if _is_node(n)}
 
 
