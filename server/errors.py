@@ -7,6 +7,7 @@ anything unexpected is a 500 with a request id and no internal details (the trac
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 
 from fastapi import FastAPI, Request
@@ -32,6 +33,14 @@ class ProtocolError(Exception):
         self.headers = headers or {}
 
 
+class WriterBusy(Exception):
+    """Another write held the write lock for longer than a request waits for it: nothing was written."""
+
+    def __init__(self, waited: float) -> None:
+        super().__init__(f"Another write has been running for more than {waited:g} s; nothing was written, try again.")
+        self.retry_after = max(1, math.ceil(waited))
+
+
 def _text(status: int, message: str, headers: dict[str, str] | None = None) -> PlainTextResponse:
     return PlainTextResponse(message.rstrip() + "\n", status_code=status, headers=headers)
 
@@ -49,6 +58,13 @@ def install_error_handlers(app: FastAPI) -> None:
         # Answered only once the query has stopped: never a 200 whose body is cut off midway.
         body = {"error": "query-timeout", "message": str(exc), "limit_seconds": exc.limit}
         return JSONResponse(body, status_code=503, headers={"Cache-Control": "no-store"})
+
+    @app.exception_handler(WriterBusy)
+    async def writer_busy(_: Request, exc: WriterBusy) -> JSONResponse:
+        # JSON like the query timeout's 503: a client retries after Retry-After instead of hanging on the lock.
+        body = {"error": "writer-busy", "message": str(exc), "retry_after_seconds": exc.retry_after}
+        headers = {"Retry-After": str(exc.retry_after), "Cache-Control": "no-store"}
+        return JSONResponse(body, status_code=503, headers=headers)
 
     @app.exception_handler(SyntaxError)
     async def syntax_error(_: Request, exc: SyntaxError) -> PlainTextResponse:
