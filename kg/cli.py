@@ -177,6 +177,9 @@ def _gated_write(build_dir: Path, base: str, make_diff: Callable[[OxigraphStore]
     if not verdict.report.conforms:
         typer.echo(verdict.report.text(), err=True)
         raise _fail("the write does not conform to the shapes; nothing was written", code=1)
+    if not diff:  # the store already says that: no commit, no dump rewrite
+        typer.echo("committed: nothing to change")
+        return
     store.commit(diff)
     write_dumps(store, minter, build_dir / "dumps")
     typer.echo(f"committed: {len(diff.removed)} quad(s) removed, {len(diff.added)} added")

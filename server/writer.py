@@ -117,6 +117,7 @@ class Writer:
             self.gate.lock.release()
 
     def _apply(self, diff: Diff, drop_graphs: tuple[ox.NamedNode, ...] = ()) -> Committed:
+        diff = diff.against(self.store.raw)  # a GSP diff is worked out before the lock is taken
         if not diff and not drop_graphs:
             return Committed(0, 0, self.version, 0)
         verdict = self.gate.judge(self.store.raw, diff)
