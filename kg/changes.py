@@ -47,6 +47,11 @@ class Diff:
     def __bool__(self) -> bool:
         return bool(self.removed or self.added)
 
+    def against(self, store: ox.Store) -> Diff:
+        """Only what would change ``store``: an added quad it already holds, or a removed one it does not, is no
+        change (and must not move the data version, the ETags or the dumps)."""
+        return Diff(removed={q for q in self.removed if q in store}, added={q for q in self.added if q not in store})
+
     @property
     def graphs(self) -> set[str]:
         """Names of the graphs the diff touches ('' for the default graph)."""
@@ -291,7 +296,7 @@ def update_diff(
     prepared.algebra = operations
     overlay = OverlayStore(store, union_default_graph)
     Dataset(store=overlay).update(prepared)
-    return _fresh_blank_nodes(overlay.diff, store)
+    return _fresh_blank_nodes(overlay.diff, store).against(store)
 
 
 def _fresh_blank_nodes(diff: Diff, store: ox.Store) -> Diff:

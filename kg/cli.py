@@ -154,10 +154,15 @@ def serve_command(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Serve the built store over HTTP (SPARQL endpoint, dumps, pages), in one process per core."""
-    from server.settings import Settings
+    from server.settings import SettingError, Settings
     from server.supervisor import serve
 
-    settings = Settings.from_env(store_path=build_dir / "store", dump_dir=build_dir / "dumps", base_iri=base)
+    if not 1 <= port <= 65535:
+        raise _fail(f"--port {port} is not accepted: it takes a whole number from 1 to 65535")
+    try:
+        settings = Settings.from_env(store_path=build_dir / "store", dump_dir=build_dir / "dumps", base_iri=base)
+    except SettingError as err:
+        raise _fail(str(err)) from err
     if not (settings.store_path / "CURRENT").exists():
         raise _fail(f"no store at {settings.store_path}", "run `kg build` first")
     url = f"http://{host}:{port}/"
@@ -190,6 +195,9 @@ def _gated_write(build_dir: Path, base: str, make_diff: Callable[[OxigraphStore]
     if not verdict.report.conforms:
         typer.echo(verdict.report.text(), err=True)
         raise _fail("the write does not conform to the shapes; nothing was written", code=1)
+    if not diff:  # the store already says that: no commit, no dump rewrite
+        typer.echo("committed: nothing to change")
+        return
     store.commit(diff)
     write_dumps(store, minter, build_dir / "dumps")
     typer.echo(f"committed: {len(diff.removed)} quad(s) removed, {len(diff.added)} added")

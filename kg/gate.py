@@ -3,9 +3,9 @@
 Validation is incremental, and bounded by what the shapes read rather than by the degree of the nodes a write
 touches (a concept or a state is linked from thousands of statements):
 
-1. The shapes are read once into :class:`Reads`: for every property shape, SPARQL constraint and SPARQL target,
-   the triple patterns it matches from its focus node ``$this`` (paths expanded into steps, the types of every
-   value for ``sh:class``, the ``FILTER NOT EXISTS`` patterns too).
+1. The shapes are read once into :class:`Reads` (kg/shape_reads.py): for every property shape, SPARQL
+   constraint and SPARQL target, the triple patterns it matches from its focus node ``$this`` (paths expanded
+   into steps, the types of every value for ``sh:class``, the ``FILTER NOT EXISTS`` patterns too).
 2. **Focus**: the nodes whose results a diff can change. For each quad the diff adds or removes, every pattern
    that the quad can match is walked back to ``$this`` along one chain of patterns that every solution matches
    (not through a ``FILTER NOT EXISTS`` or another ``UNION`` branch), the chain with the fewest links followed
@@ -26,31 +26,21 @@ Protected: the ontology graph and the source texts (their full text, hash, lengt
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from itertools import count
+from dataclasses import dataclass
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, URIRef
-from rdflib import Variable as RdflibVariable
-from rdflib.namespace import RDF
-from rdflib.paths import AlternativePath, InvPath, MulPath, NegatedPath, Path, SequencePath
-from rdflib.plugins.sparql import prepareQuery
-from rdflib.plugins.sparql.parserutils import CompValue
-from rdflib.term import Node
+from rdflib import BNode, Graph
 
-from kg.changes import Diff, to_ox
+from kg.changes import Diff
 from kg.changes import to_rdflib as term_to_rdflib
 from kg.errors import KgError
-from kg.iris import KG, SH, Minter
+from kg.iris import KG, Minter
+from kg.quadindex import QuadIndex
+from kg.shape_reads import THIS, TYPE, Group, OxTerm, Reads, Step, UnsupportedShape
 from kg.validate import Report, class_hierarchy, load_ontology, load_shapes, to_rdflib, validate_graph
 
 PROTECTED_PREDICATES = frozenset(str(p) for p in (KG.fullText, KG.sha256, KG.characterCount, KG.sourceFile))
-_TYPE = ox.NamedNode(str(RDF.type))
-THIS = "?this"
-
 OxNode = ox.NamedNode | ox.BlankNode
-OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
 class ProtectedData(KgError):
@@ -79,257 +69,8 @@ def check_protected(diff: Diff, minter: Minter) -> None:
             raise ProtectedData(f"the ontology graph <{ontology}> is read-only; change ontology/kg.ttl and rebuild")
         if quad.predicate.value in PROTECTED_PREDICATES:
             raise ProtectedData(f"source texts are read-only: {quad.predicate.value} of {quad.subject} cannot change")
-        if quad.predicate == _TYPE and quad.object == ox.NamedNode(str(KG.SourceDocument)):
+        if quad.predicate == TYPE and quad.object == ox.NamedNode(str(KG.SourceDocument)):
             raise ProtectedData(f"source documents are read-only: {quad.subject} cannot be typed or untyped")
-
-
-# --- what the shapes read -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Step:
-    """One triple pattern: ``subject predicate object``, each end a variable (``?name``) or a constant term.
-
-    ``predicates`` is the set of predicates it matches, or ``None`` for a variable predicate (``predicate_var``);
-    ``repeat`` makes it ``p*`` (zero or more steps; ``p+`` and ``p?`` are read as ``p*``, a superset).
-    """
-
-    subject: str | OxTerm
-    predicates: frozenset[ox.NamedNode] | None
-    object: str | OxTerm
-    repeat: bool = False
-    predicate_var: str | None = None
-
-    def matches(self, quad: ox.Quad) -> bool:
-        if self.predicates is not None and quad.predicate not in self.predicates:
-            return False
-        if not isinstance(self.subject, str) and self.subject != quad.subject:
-            return False
-        return isinstance(self.object, str) or self.repeat or self.object == quad.object
-
-
-#: The steps that one constraint (or target, or one ``UNION`` branch of it) matches together, joined by their
-#: variables and ``?this``, each with its block: 0 for the patterns every solution matches, another number for
-#: each ``FILTER [NOT] EXISTS``, ``OPTIONAL`` or ``MINUS`` block (whose patterns a violation need not match).
-Group = tuple[tuple[int, Step], ...]
-
-
-class UnsupportedShape(NotImplementedError):
-    """A shape uses a feature whose reads the gate cannot work out: validating only a neighbourhood would be unsafe."""
-
-
-@dataclass
-class _Builder:
-    fresh: Iterator[int] = field(default_factory=count)
-    blocks: Iterator[int] = field(default_factory=lambda: count(1))
-
-    def var(self) -> str:
-        return f"?_{next(self.fresh)}"
-
-    def block(self) -> int:
-        return next(self.blocks)
-
-
-def _end(term: Node) -> str | OxTerm:
-    """A variable's name, or the constant; a blank node in a query pattern is a variable too."""
-    if isinstance(term, RdflibVariable):
-        return f"?{term}"
-    return f"?_:{term}" if isinstance(term, BNode) else to_ox(term)
-
-
-def _sparql_steps(subject: str | OxTerm, path: Node | Path, obj: str | OxTerm, b: _Builder) -> list[Step]:
-    """Steps of one SPARQL triple pattern, its property path expanded."""
-    if isinstance(path, RdflibVariable):
-        return [Step(subject, None, obj, predicate_var=f"?{path}")]
-    if isinstance(path, URIRef):
-        return [Step(subject, frozenset({ox.NamedNode(str(path))}), obj)]
-    if isinstance(path, InvPath):
-        return _sparql_steps(obj, path.arg, subject, b)
-    if isinstance(path, SequencePath):
-        steps, here = [], subject
-        for i, part in enumerate(path.args):
-            there = obj if i == len(path.args) - 1 else b.var()
-            steps += _sparql_steps(here, part, there, b)
-            here = there
-        return steps
-    if isinstance(path, AlternativePath) and all(isinstance(a, URIRef) for a in path.args):
-        # One step matching any of them: a solution follows one alternative, so two steps would be wrong as links.
-        return [Step(subject, frozenset(ox.NamedNode(str(a)) for a in path.args), obj)]
-    if isinstance(path, MulPath):
-        inner = path.path
-        if isinstance(inner, URIRef):
-            return [Step(subject, frozenset({ox.NamedNode(str(inner))}), obj, repeat=True)]
-        if isinstance(inner, InvPath) and isinstance(inner.arg, URIRef):
-            return [Step(obj, frozenset({ox.NamedNode(str(inner.arg))}), subject, repeat=True)]
-        if isinstance(inner, AlternativePath) and all(isinstance(a, URIRef) for a in inner.args):
-            return [Step(subject, frozenset(ox.NamedNode(str(a)) for a in inner.args), obj, repeat=True)]
-    if isinstance(path, NegatedPath) and all(isinstance(a, URIRef) for a in path.args):
-        return [Step(subject, None, obj)]  # any predicate (a superset of "all but these")
-    raise UnsupportedShape(f"property path {path!r} in a SPARQL constraint")
-
-
-def _block_steps(node: object, b: _Builder) -> list[Step]:
-    """Every triple pattern under ``node`` (an untranslated ``EXISTS`` graph or an algebra node), flattened."""
-    steps: list[Step] = []
-    if isinstance(node, CompValue):
-        if node.name == "BGP":
-            triples = [tuple(t) for t in node.triples]
-        elif node.name == "TriplesBlock":
-            flat = [x for t in node.triples for x in t]
-            triples = [tuple(flat[i : i + 3]) for i in range(0, len(flat), 3)]
-        else:
-            triples = []
-        for s, p, o in triples:
-            steps.extend(_sparql_steps(_end(s), p, _end(o), b))
-        for value in node.values():
-            steps += _block_steps(value, b)
-    elif isinstance(node, list | tuple | set):
-        for value in node:
-            steps += _block_steps(value, b)
-    return steps
-
-
-def _exists_blocks(expr: object) -> Iterator[object]:
-    """The graph patterns of the ``EXISTS`` / ``NOT EXISTS`` inside a filter expression."""
-    if isinstance(expr, CompValue):
-        if expr.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
-            yield expr.graph
-            return
-        for value in expr.values():
-            yield from _exists_blocks(value)
-    elif isinstance(expr, list | tuple):
-        for value in expr:
-            yield from _exists_blocks(value)
-
-
-def _filter_blocks(expr: object, b: _Builder) -> list[tuple[int, Step]]:
-    """The steps of each ``EXISTS`` / ``NOT EXISTS`` of a filter, one block for each."""
-    return [
-        (block, step) for graph in _exists_blocks(expr) for block in (b.block(),) for step in _block_steps(graph, b)
-    ]
-
-
-_PASS_THROUGH = ("SelectQuery", "Project", "Distinct", "Reduced", "Slice", "OrderBy", "Extend", "Group", "ToMultiSet")
-_PASS_THROUGH += ("AggregateJoin",)
-
-
-def _alternatives(node: CompValue, b: _Builder) -> list[list[tuple[int, Step]]]:
-    """The query's patterns as a union of alternatives (one per combination of ``UNION`` branches)."""
-    name = node.name
-    if name in _PASS_THROUGH:
-        return _alternatives(node.p, b)
-    if name == "BGP":
-        return [[(0, step) for step in _block_steps(node, b)]]
-    if name == "values":
-        return [[]]
-    if name == "Join":
-        return [x + y for x in _alternatives(node.p1, b) for y in _alternatives(node.p2, b)]
-    if name == "Union":
-        return _alternatives(node.p1, b) + _alternatives(node.p2, b)
-    if name == "Filter":
-        extra = _filter_blocks(node.expr, b)
-        return [alternative + extra for alternative in _alternatives(node.p, b)]
-    if name in ("LeftJoin", "Minus"):
-        block = b.block()
-        optional = [(block, step) for step in _block_steps(node.p2, b)]
-        if name == "LeftJoin":
-            optional += _filter_blocks(node.get("expr"), b)
-        return [alternative + optional for alternative in _alternatives(node.p1, b)]
-    raise UnsupportedShape(f"SPARQL algebra {name} in a SHACL-SPARQL query")
-
-
-def _query_groups(text: str, namespaces: dict[str, str], b: _Builder) -> list[Group]:
-    """The groups of a SHACL-SPARQL query: one per ``UNION`` alternative."""
-    return [tuple(alternative) for alternative in _alternatives(prepareQuery(text, initNs=namespaces).algebra, b)]
-
-
-def _shacl_path(shapes: Graph, subject: str, path: Node, obj: str, b: _Builder) -> list[Step]:
-    """Steps of a SHACL property path (https://www.w3.org/TR/shacl/#property-paths)."""
-    if isinstance(path, URIRef):
-        return [Step(subject, frozenset({ox.NamedNode(str(path))}), obj)]
-    if (path, RDF.first, None) in shapes:  # a sequence path
-        parts = list(shapes.items(path))
-        steps, here = [], subject
-        for i, part in enumerate(parts):
-            there = obj if i == len(parts) - 1 else b.var()
-            steps += _shacl_path(shapes, here, part, there, b)
-            here = there
-        return steps
-    if (inverse := shapes.value(path, SH.inversePath)) is not None:
-        return _shacl_path(shapes, obj, inverse, subject, b)
-    if (alternatives := shapes.value(path, SH.alternativePath)) is not None:
-        options = list(shapes.items(alternatives))
-        if all(isinstance(a, URIRef) for a in options):  # one step: a value follows one of them
-            return [Step(subject, frozenset(ox.NamedNode(str(a)) for a in options), obj)]
-        raise UnsupportedShape(f"an alternative of complex paths in {path}")
-    for repeat in (SH.zeroOrMorePath, SH.oneOrMorePath, SH.zeroOrOnePath):
-        if (inner := shapes.value(path, repeat)) is not None:
-            if isinstance(inner, URIRef):
-                return [Step(subject, frozenset({ox.NamedNode(str(inner))}), obj, repeat=True)]
-            raise UnsupportedShape(f"a repeated complex path in {path}")
-    raise UnsupportedShape(f"SHACL path {path}")
-
-
-_NESTING = (SH["or"], SH["and"], SH.xone, SH["not"], SH.node, SH.qualifiedValueShape)
-_PAIR_PREDICATES = (SH.equals, SH.disjoint, SH.lessThan, SH.lessThanOrEquals)
-
-
-def _nested_shapes(shapes: Graph, shape: Node) -> Iterator[Node]:
-    """Shapes that ``shape`` applies to its value nodes (sh:or / sh:and / sh:xone lists, sh:not, sh:node…)."""
-    for predicate in _NESTING:
-        for value in shapes.objects(shape, predicate):
-            if predicate in (SH["or"], SH["and"], SH.xone):
-                yield from shapes.items(value)
-            else:
-                yield value
-
-
-@dataclass(frozen=True)
-class Reads:
-    """The triple patterns the shapes match from a focus node: one :data:`Group` per constraint or target."""
-
-    groups: tuple[Group, ...]
-
-    @classmethod
-    def of(cls, shapes: Graph) -> Reads:
-        """Work out the reads of every shape in ``shapes``.
-
-        Raises:
-            UnsupportedShape: a shape uses a feature this analysis does not cover (``sh:closed``, a nested shape
-                with its own paths or SPARQL, a path it cannot expand): the gate would not know what to fetch.
-        """
-        b = _Builder()
-        namespaces = {
-            str(shapes.value(d, SH.prefix)): str(shapes.value(d, SH.namespace))
-            for d in shapes.objects(None, SH.declare)
-        }
-        groups: list[Group] = [((0, Step(THIS, frozenset({_TYPE}), b.var())),)]  # targets: the node's own types
-        nested = {n for s in set(shapes.subjects()) for n in _nested_shapes(shapes, s)}
-        for feature in (SH.closed, SH.rule, SH.ask, SH.jsFunctionName, SH.jsLibrary):
-            for shape in shapes.subjects(feature, None):
-                raise UnsupportedShape(f"{feature} in {shape}: what it reads or infers is not worked out")
-        for shape in sorted(nested, key=str):
-            if any((shape, p, None) in shapes for p in (SH.path, SH.property, SH.sparql)):
-                raise UnsupportedShape(f"the nested shape {shape} reads paths of its own")
-        for prop in sorted(set(shapes.subjects(SH.path, None)), key=str):
-            value = b.var()
-            steps = _shacl_path(shapes, THIS, shapes.value(prop, SH.path), value, b)
-            steps.append(Step(value, frozenset({_TYPE}), b.var()))  # sh:class on the values, here or nested
-            steps += [
-                Step(THIS, frozenset({ox.NamedNode(str(other))}), b.var())
-                for pair in _PAIR_PREDICATES
-                for other in shapes.objects(prop, pair)
-            ]
-            groups.append(tuple((0, step) for step in steps))
-        for shape, predicate in ((s, p) for p in (SH.targetSubjectsOf, SH.targetObjectsOf) for s in shapes.subjects(p)):
-            for target in shapes.objects(shape, predicate):
-                node = ox.NamedNode(str(target))
-                there = b.var()
-                subject, obj = (THIS, there) if predicate == SH.targetSubjectsOf else (there, THIS)
-                groups.append(((0, Step(subject, frozenset({node}), obj)),))
-        for select in sorted(shapes.objects(None, SH.select), key=str):
-            groups += _query_groups(str(select), namespaces, b)
-        return cls(tuple(groups))
 
 
 # --- reading the store ---------------------------------------------------------------------------------------------
@@ -345,28 +86,52 @@ class _View:
     def __init__(self, store: ox.Store, diff: Diff, exclude_graph: ox.NamedNode, *, union: bool) -> None:
         self.store = store
         self.removed = set() if union else diff.removed
-        self.added = list(diff.added)
+        self.added = QuadIndex(diff.added)
         self.exclude = exclude_graph
         self.seen: dict[tuple[OxNode | None, ox.NamedNode | None, OxTerm | None], list[ox.Quad]] = {}
+        self.outgoing: dict[OxNode, dict[ox.NamedNode, list[ox.Quad]]] = {}
+        self.incoming: dict[OxTerm, bool] = {}
 
     def match(self, s: OxNode | None, p: ox.NamedNode | None, o: OxTerm | None) -> list[ox.Quad]:
         found = self.seen.get((s, p, o))
-        if found is None and s is not None and p is not None and o is None:
+        if found is not None:
+            return found
+        if s is not None and p is not None and o is None:
             # One read of all a node's links serves every shape that follows one of them.
-            found = [q for q in self.match(s, None, None) if q.predicate == p]
-            self.seen[(s, p, o)] = found
-        if found is None:
+            found = self.links_of(s).get(p, [])
+        elif s is None and o is not None and not self.has_incoming(o):
+            found = []  # a node nothing points at (most of a big write's new nodes): one read, not one per predicate
+        else:
             exclude, removed = self.exclude, self.removed
             found = [q for q in self.store.quads_for_pattern(s, p, o) if q.graph_name != exclude and q not in removed]
-            found += [
-                q for q in self.added if s in (None, q.subject) and p in (None, q.predicate) and o in (None, q.object)
-            ]
-            self.seen[(s, p, o)] = found
+            found += self.added.match(s, p, o)
+        self.seen[(s, p, o)] = found
         return found
+
+    def links_of(self, s: OxNode) -> dict[ox.NamedNode, list[ox.Quad]]:
+        """A node's outgoing links by predicate."""
+        links = self.outgoing.get(s)
+        if links is None:
+            links = self.outgoing[s] = {}
+            for quad in self.match(s, None, None):
+                links.setdefault(quad.predicate, []).append(quad)
+        return links
+
+    def has_incoming(self, o: OxTerm) -> bool:
+        """Whether any quad, in the store or added, has ``o`` as its object (a superset of what is read)."""
+        known = self.incoming.get(o)
+        if known is None:
+            known = self.incoming[o] = bool(self.added.match(None, None, o)) or any(
+                True for _ in self.store.quads_for_pattern(None, None, o)
+            )
+        return known
+
+
+_NODE = (ox.NamedNode, ox.BlankNode)
 
 
 def _is_node(term: object) -> bool:
-    return isinstance(term, ox.NamedNode | ox.BlankNode)
+    return isinstance(term, _NODE)
 
 
 def _follow(
@@ -378,19 +143,27 @@ def _follow(
     """
     preds = step.predicates if step.predicates is not None else predicates
     far = step.object if forward else step.subject
+    constant = None if isinstance(far, str) or step.repeat else far
     reached: set[OxTerm] = set(start) if step.repeat else set()
-    frontier = {t for t in start if _is_node(t)}
+    frontier = {t for t in start if isinstance(t, _NODE)}
     seen: set[OxTerm] = set(frontier)
     while frontier:
         found: set[OxTerm] = set()
         for node in frontier:
-            for predicate in preds if preds is not None else (None,):
-                s, o = (node, None) if forward else (None, node)
-                if not isinstance(far, str) and not step.repeat:
-                    s, o = (node, far) if forward else (far, node)
-                for quad in view.match(s, predicate, o):
-                    out.add(quad)
-                    found.add(quad.object if forward else quad.subject)
+            if forward:
+                if constant is None:  # the node's links read once, for every predicate (and every step)
+                    links = view.links_of(node)  # type: ignore[arg-type]
+                    matched = links.values() if preds is None else [links[p] for p in preds if p in links]
+                else:
+                    matched = [view.match(node, p, constant) for p in preds or (None,)]  # type: ignore[arg-type]
+                for quads in matched:
+                    found.update(q.object for q in quads)
+                    out.update(quads)
+            elif view.has_incoming(node):
+                for predicate in preds if preds is not None else (None,):
+                    quads = view.match(constant, predicate, node)  # type: ignore[arg-type]
+                    found.update(q.subject for q in quads)
+                    out.update(quads)
         reached |= found
         frontier = found - seen if step.repeat else set()
         seen |= found
@@ -434,28 +207,33 @@ def _chain(edges: dict[str, list[tuple[Step, str, bool]]], starts: list[str]) ->
     return None if best is None else (best[1], best[2])
 
 
-def _walk_to_this(group: Group, block: int, step: Step, quad: ox.Quad, view: _View) -> set[OxTerm]:
-    """The ``?this`` nodes whose results can depend on ``quad``, matched by ``step`` (of ``block``) of ``group``.
+def _walk_to_this(
+    group: Group, block: int, step: Step, ends: tuple[set[OxTerm], set[OxTerm], set[OxTerm]], view: _View
+) -> set[OxTerm]:
+    """The ``?this`` nodes whose results can depend on the quads ``step`` (of ``block``) of ``group`` matches.
 
-    One chain of steps from the quad to ``?this`` is enough, if it runs through the patterns every solution
-    matches (block 0) or through the quad's own block: a solution that uses the quad binds all their variables,
-    so the chain holds in the state that solution is in, and the walk reads both states at once. The chain
-    chosen follows the fewest links backwards (the incoming links of a hub), then the fewest steps; it never
-    starts from a literal.
+    ``ends`` are those quads' subjects, node objects and predicates: a walk from several quads at once reaches
+    what the walks from each reach (every step is followed node by node), so quads matching the same step are
+    walked together. One chain of steps from a quad to ``?this`` is enough, if it runs through the patterns every
+    solution matches (block 0) or through the quad's own block: a solution that uses the quad binds all their
+    variables, so the chain holds in the state that solution is in, and the walk reads both states at once. The
+    chain chosen follows the fewest links backwards (the incoming links of a hub), then the fewest steps; it
+    never starts from a literal.
     """
+    subjects, objects, predicates = ends
     starts: dict[str, set[OxTerm]] = {}
     if isinstance(step.subject, str):
-        before = {quad.subject}
+        before = set(subjects)
         if step.repeat:  # the quad is one link of a p* chain, which may begin further back
             before = _follow(view, step, before, False, None, set())
         starts[step.subject] = before
-    if isinstance(step.object, str) and _is_node(quad.object):
-        after = {quad.object}
+    if isinstance(step.object, str) and objects:
+        after = set(objects)
         if step.repeat:
             after = _follow(view, step, after, True, None, set())
         starts.setdefault(step.object, set()).update(after)
     if step.predicate_var is not None:
-        starts[step.predicate_var] = {quad.predicate}
+        starts[step.predicate_var] = set(predicates)
     if THIS in starts:
         return starts[THIS]
     found = _chain(_links(group, block), list(starts))
@@ -470,18 +248,57 @@ def _walk_to_this(group: Group, block: int, step: Step, quad: ox.Quad, view: _Vi
     return nodes
 
 
+def _ends(quads: list[ox.Quad]) -> dict[bool, tuple[set[OxTerm], set[OxTerm]]]:
+    """The subjects and objects of ``quads``, split by whether the object is a node (a walk never starts from a
+    literal): ``{True: (subjects, objects), False: (subjects, set())}``, only the non-empty ones."""
+    split: dict[bool, tuple[set[OxTerm], set[OxTerm]]] = {}
+    for quad in quads:
+        is_node = isinstance(quad.object, _NODE)
+        subjects, objects = split.setdefault(is_node, (set(), set()))
+        subjects.add(quad.subject)
+        if is_node:
+            objects.add(quad.object)
+    return split
+
+
 def focus_nodes(reads: Reads, store: ox.Store, diff: Diff, exclude_graph: ox.NamedNode) -> set[OxNode]:
-    """The nodes whose validation results ``diff`` can change (see the module's docstring)."""
+    """The nodes whose validation results ``diff`` can change (see the module's docstring).
+
+    The quads are grouped by predicate and matched to the steps that read their predicate (a step with no
+    constant end matches them all at once), then each step is walked once from all of its quads: the cost grows
+    with the size of the diff, not its square.
+    """
     view = _View(store, diff, exclude_graph, union=True)
+    steps_of: dict[ox.NamedNode | None, list[tuple[int, int]]] = {}
+    for g, group in enumerate(reads.groups):
+        for i, (_, step) in enumerate(group):
+            for predicate in step.predicates if step.predicates is not None else (None,):
+                steps_of.setdefault(predicate, []).append((g, i))
     focus: set[OxTerm] = set()
+    by_predicate: dict[ox.NamedNode, list[ox.Quad]] = {}
     for quad in diff.removed | diff.added:
+        by_predicate.setdefault(quad.predicate, []).append(quad)
         focus.add(quad.subject)
-        if _is_node(quad.object) and quad.predicate != _TYPE:
+        if quad.predicate != TYPE and isinstance(quad.object, _NODE):
             focus.add(quad.object)
-        for group in reads.groups:
-            for block, step in group:
-                if step.matches(quad):
-                    focus |= _walk_to_this(group, block, step, quad, view)
+    # (group, step, whether the quads' objects are nodes) -> the subjects, node objects and predicates matched
+    batches: dict[tuple[int, int, bool], tuple[set[OxTerm], set[OxTerm], set[OxTerm]]] = {}
+    for predicate, quads in by_predicate.items():
+        every = _ends(quads)
+        for g, i in steps_of.get(predicate, []) + steps_of.get(None, []):
+            step = reads.groups[g][i][1]
+            constant_end = not isinstance(step.subject, str) or not (isinstance(step.object, str) or step.repeat)
+            for is_node, (subjects, objects) in (
+                _ends([q for q in quads if step.matches(q)]) if constant_end else every
+            ).items():
+                batch = batches.setdefault((g, i, is_node), (set(), set(), set()))
+                batch[0].update(subjects)
+                batch[1].update(objects)
+                batch[2].add(predicate)
+    for (g, i, _), ends in batches.items():
+        group = reads.groups[g]
+        block, step = group[i]
+        focus |= _walk_to_this(group, block, step, ends, view)
     return {n for n in focus if _is_node(n)}
 
 
@@ -568,4 +385,13 @@ class Gate:
         return Verdict(kept, len(quads), len(focus))
 
 
-__all__ = ["Gate", "ProtectedData", "Reads", "Verdict", "check_protected", "focus_nodes", "neighbourhood_data"]
+__all__ = [
+    "Gate",
+    "ProtectedData",
+    "Reads",
+    "UnsupportedShape",
+    "Verdict",
+    "check_protected",
+    "focus_nodes",
+    "neighbourhood_data",
+]

@@ -89,7 +89,9 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
 
         view.on_change = follow
     elif writable and isinstance(store, OxigraphStore):  # an in-memory store passed in is writable too (tests)
-        writer = Writer(store, Minter(settings.base_iri), settings.dump_dir, app.state.data_version)
+        writer = Writer(
+            store, Minter(settings.base_iri), settings.dump_dir, app.state.data_version, settings.write_wait
+        )
         app.state.writer = writer
 
         def on_commit(version: str) -> None:

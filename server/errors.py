@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import uuid
 
 from fastapi import FastAPI, Request
@@ -56,6 +57,17 @@ class QueryTimeout(Unavailable):
     def __init__(self, limit: float) -> None:
         super().__init__("query-timeout", f"Query stopped after its time limit of {limit:g} s.", limit_seconds=limit)
         self.limit = limit
+
+
+class WriterBusy(Unavailable):
+    """Another write held the write lock for longer than a request waits for it: nothing was written."""
+
+    def __init__(self, waited: float) -> None:
+        super().__init__(
+            "writer-busy",
+            f"Another write has been running for more than {waited:g} s; nothing was written, try again.",
+            retry_after=max(1, math.ceil(waited)),
+        )
 
 
 def unavailable(exc: Unavailable) -> tuple[bytes, dict[str, str]]:

@@ -1,16 +1,157 @@
-"""Server settings: one frozen object, built by the CLI or a test and passed in, never read at import time."""
+"""Server settings: one frozen object, built by the CLI or a test and passed in, never read at import time.
+
+Every value is checked when the object is made (:class:`SettingError`, one line naming the setting and what it
+takes): a server started with ``KG_QUERY_TIMEOUT=nan`` or ``KG_QUERY_THREADS=0`` would look healthy and answer
+nothing useful, so ``kg serve`` refuses to start instead (exit 2).
+"""
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import pyoxigraph as ox
 
 from kg.iris import DEFAULT_BASE_IRI
 
 #: The public Wikidata Query Service: the one SERVICE endpoint allowed unless a deployment says otherwise
 #: (the same as ``kg.link.WIKIDATA_SPARQL``, repeated so that the server does not import the linker).
 WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
+
+
+class SettingError(ValueError):
+    """A setting's value the server cannot run with; the message is one line naming it and what it takes."""
+
+    def __init__(self, name: str, shown: str, accepts: str) -> None:
+        super().__init__(f"{name} {shown} is not accepted: it takes {accepts}")
+        self.name = name
+
+
+def _whole(value: object, least: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def _seconds(value: object, least: float, most: float, *, open_below: bool) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return False
+    return (value > least if open_below else value >= least) and value <= most
+
+
+def _absolute(iri: str, schemes: tuple[str, ...]) -> bool:
+    """An IRI pyoxigraph accepts, with one of ``schemes`` (and a host, unless it is a file IRI)."""
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return False
+    parts = urlsplit(iri)
+    return parts.scheme in schemes and (parts.scheme == "file" or bool(parts.hostname))
+
+
+def _token(value: object) -> bool:
+    # A token travels in an Authorization header: printable ASCII, no spaces (they would split it).
+    return value is None or (
+        isinstance(value, str) and value != "" and value.isascii() and value.isprintable() and " " not in value
+    )
+
+
+def _csv(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """One setting: where it comes from, what it takes (said in the error), how to read and check it."""
+
+    env: str
+    accepts: str
+    check: Callable[[object], bool]
+    parse: Callable[[str], object] = str
+    option: str = ""  # the ``kg serve`` option that sets it too
+    secret: bool = False  # never shown in an error
+
+    @property
+    def name(self) -> str:
+        return f"{self.env} (or {self.option})" if self.option else self.env
+
+
+_HTTP = ("http", "https")
+#: The settings a deployment may give, by field (``kg serve`` reads them from ``KG_*``; :meth:`Settings.from_env`).
+RULES: dict[str, _Rule] = {
+    "base_iri": _Rule(
+        "KG_BASE_IRI",
+        "an absolute http(s) IRI ending in / or #, e.g. https://w3id.org/akg/",
+        lambda v: isinstance(v, str) and v.endswith(("/", "#")) and _absolute(v, _HTTP),
+        option="--base",
+    ),
+    "max_body_bytes": _Rule("KG_MAX_BODY_BYTES", "a whole number of bytes, at least 1", lambda v: _whole(v, 1), int),
+    "max_query_length": _Rule(
+        "KG_MAX_QUERY_LENGTH", "a whole number of characters, at least 1", lambda v: _whole(v, 1), int
+    ),
+    "query_timeout": _Rule(
+        "KG_QUERY_TIMEOUT",
+        "a number of seconds greater than 0 and at most 86400",
+        lambda v: _seconds(v, 0, 86400, open_below=True),
+        float,
+    ),
+    "processes": _Rule("KG_PROCESSES", "a whole number of processes, at least 1", lambda v: _whole(v, 1), int),
+    "query_threads": _Rule("KG_QUERY_THREADS", "a whole number of threads, at least 1", lambda v: _whole(v, 1), int),
+    "header_timeout": _Rule(
+        "KG_HEADER_TIMEOUT",
+        "a number of seconds greater than 0 and at most 3600",
+        lambda v: _seconds(v, 0, 3600, open_below=True),
+        float,
+    ),
+    "write_wait": _Rule(
+        "KG_WRITE_WAIT",
+        "a number of seconds from 0 to 3600",
+        lambda v: _seconds(v, 0, 3600, open_below=False),
+        float,
+    ),
+    "write_token": _Rule(
+        "KG_WRITE_TOKEN", "printable ASCII characters without spaces (or nothing: read-only)", _token, secret=True
+    ),
+    "load_allowlist": _Rule(
+        "KG_LOAD_ALLOWLIST",
+        "comma-separated absolute http(s) or file IRIs",
+        lambda v: isinstance(v, tuple) and all(_absolute(i, (*_HTTP, "file")) for i in v),
+        _csv,
+    ),
+    "service_allowlist": _Rule(
+        "KG_SERVICE_ALLOWLIST",
+        "comma-separated absolute http(s) IRIs (empty: no SERVICE at all)",
+        lambda v: isinstance(v, tuple) and all(_absolute(i, _HTTP) for i in v),
+        _csv,
+    ),
+}
+
+
+def _shown(rule: _Rule, value: object) -> str:
+    if rule.secret:
+        return "(hidden)"
+    if isinstance(value, tuple):
+        value = ",".join(value)
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _token_from_file(path: str) -> str:
+    """The write token in the file ``KG_WRITE_TOKEN_FILE`` names (its text, stripped).
+
+    Raises:
+        SettingError: the file cannot be read or is empty.
+    """
+    accepts = "the path of a readable file holding the write token"
+    try:
+        token = Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else type(err).__name__
+        raise SettingError("KG_WRITE_TOKEN_FILE", f"{path!r} ({reason})", accepts) from err
+    if not token:
+        raise SettingError("KG_WRITE_TOKEN_FILE", f"{path!r} (the file is empty)", accepts)
+    return token
 
 
 @dataclass(frozen=True)
@@ -32,6 +173,8 @@ class Settings:
             (server/readers.py); None for an app created directly.
         write_token: the bearer token that writes need; None (the default) makes the server read-only.
             Read from ``KG_WRITE_TOKEN`` or from the file named by ``KG_WRITE_TOKEN_FILE``; never logged.
+        write_wait: how long a write waits for the one before it (seconds, ``KG_WRITE_WAIT``); then it is
+            refused with 503 and ``Retry-After`` rather than queued for as long as a big write takes.
         load_allowlist: documents that SPARQL ``LOAD`` may fetch (none by default).
         service_allowlist: the only endpoints a query may call with ``SERVICE`` (exact IRIs, from the
             comma-separated ``KG_SERVICE_ALLOWLIST``); anything else, loopback and private addresses included,
@@ -51,33 +194,39 @@ class Settings:
     service_allowlist: tuple[str, ...] = (WIKIDATA_SPARQL,)
     write_token: str | None = field(default=None, repr=False)
     load_allowlist: tuple[str, ...] = ()
+    write_wait: float = 5.0
+
+    def __post_init__(self) -> None:
+        """Check every value (see :data:`RULES`).
+
+        Raises:
+            SettingError: the first value that is not accepted.
+        """
+        for f in fields(self):
+            rule = RULES.get(f.name)
+            value = getattr(self, f.name)
+            if rule is not None and not rule.check(value):
+                raise SettingError(rule.name, _shown(rule, value), rule.accepts)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        """Settings from ``KG_*`` environment variables, then explicit overrides (the CLI's options)."""
+        """Settings from ``KG_*`` environment variables, then explicit overrides (the CLI's options).
+
+        Raises:
+            SettingError: a value that cannot be read or is not accepted (one line naming the setting).
+        """
         env: dict[str, object] = {}
-        if "KG_BASE_IRI" in os.environ:
-            env["base_iri"] = os.environ["KG_BASE_IRI"]
-        if "KG_MAX_BODY_BYTES" in os.environ:
-            env["max_body_bytes"] = int(os.environ["KG_MAX_BODY_BYTES"])
-        if "KG_MAX_QUERY_LENGTH" in os.environ:
-            env["max_query_length"] = int(os.environ["KG_MAX_QUERY_LENGTH"])
-        if "KG_QUERY_TIMEOUT" in os.environ:
-            env["query_timeout"] = float(os.environ["KG_QUERY_TIMEOUT"])
-        if "KG_PROCESSES" in os.environ:
-            env["processes"] = int(os.environ["KG_PROCESSES"])
-        if "KG_QUERY_THREADS" in os.environ:
-            env["query_threads"] = int(os.environ["KG_QUERY_THREADS"])
-        if "KG_HEADER_TIMEOUT" in os.environ:
-            env["header_timeout"] = float(os.environ["KG_HEADER_TIMEOUT"])
+        for name, rule in RULES.items():
+            text = os.environ.get(rule.env)
+            if text is None or (text == "" and name in ("write_token", "load_allowlist")):
+                continue  # an empty token or LOAD allowlist is the default: read-only, no LOAD
+            try:
+                env[name] = rule.parse(text)
+            except ValueError as err:
+                raise SettingError(rule.name, _shown(rule, text), rule.accepts) from err
+            if not rule.check(env[name]):  # here, to show the text as given rather than as read
+                raise SettingError(rule.name, _shown(rule, text), rule.accepts)
         if "KG_WRITE_TOKEN_FILE" in os.environ:
-            env["write_token"] = Path(os.environ["KG_WRITE_TOKEN_FILE"]).read_text(encoding="utf-8").strip()
-        elif os.environ.get("KG_WRITE_TOKEN"):
-            env["write_token"] = os.environ["KG_WRITE_TOKEN"]
-        if os.environ.get("KG_LOAD_ALLOWLIST"):
-            env["load_allowlist"] = tuple(u.strip() for u in os.environ["KG_LOAD_ALLOWLIST"].split(",") if u.strip())
-        if "KG_SERVICE_ALLOWLIST" in os.environ:  # comma-separated; empty allows no SERVICE at all
-            allowed = os.environ["KG_SERVICE_ALLOWLIST"].split(",")
-            env["service_allowlist"] = tuple(iri.strip() for iri in allowed if iri.strip())
+            env["write_token"] = _token_from_file(os.environ["KG_WRITE_TOKEN_FILE"])
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)  # type: ignore[arg-type]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hmac
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from kg.dump import write_dumps
 from kg.gate import Gate, ProtectedData, Verdict
 from kg.iris import Minter
 from kg.store import OxigraphStore
-from server.errors import ProtocolError
+from server.errors import ProtocolError, WriterBusy
 
 log = logging.getLogger("kg.server")
 
@@ -61,8 +63,11 @@ def check_token(authorization: str | None, token: str | None) -> None:
 class Writer:
     """Owns the read-write store, the gate and the data version."""
 
-    def __init__(self, store: OxigraphStore, minter: Minter, dump_dir: Path | None, version: str) -> None:
+    def __init__(
+        self, store: OxigraphStore, minter: Minter, dump_dir: Path | None, version: str, lock_wait: float = 5.0
+    ) -> None:
         self.store = store
+        self.lock_wait = lock_wait
         self.minter = minter
         self.dump_dir = dump_dir
         self.gate = Gate(minter)
@@ -87,20 +92,40 @@ class Writer:
         """Apply a SPARQL Update through the gate (its SERVICE clauses are refused: :func:`update_diff`).
 
         Raises:
-            SyntaxError, LoadRefused, ServiceRefused, ProtectedData, Rejected.
+            SyntaxError, LoadRefused, ServiceRefused, ProtectedData, Rejected, WriterBusy.
         """
-        with self.gate.lock:
+        with self._locked():
             diff = update_diff(
                 self.store.raw, text, base_iri, load_allowlist, self.store.union_default_graph, service_allowlist
             )
             return self._apply(diff)
 
     def apply(self, diff: Diff, drop_graphs: tuple[ox.NamedNode, ...] = ()) -> Committed:
-        """Apply a diff through the gate; ``drop_graphs`` (emptied by the diff) are removed from the store too."""
-        with self.gate.lock:
+        """Apply a diff through the gate; ``drop_graphs`` (emptied by the diff) are removed from the store too.
+
+        Raises:
+            ProtectedData, Rejected, WriterBusy.
+        """
+        with self._locked():
             return self._apply(diff, drop_graphs)
 
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the write lock, waiting at most ``lock_wait`` seconds for it: a write queued behind a long one
+        would otherwise hang until its client gives up, holding a connection and a thread.
+
+        Raises:
+            WriterBusy: the lock stayed taken.
+        """
+        if not self.gate.lock.acquire(timeout=self.lock_wait):
+            raise WriterBusy(self.lock_wait)
+        try:
+            yield
+        finally:
+            self.gate.lock.release()
+
     def _apply(self, diff: Diff, drop_graphs: tuple[ox.NamedNode, ...] = ()) -> Committed:
+        diff = diff.against(self.store.raw)  # a GSP diff is worked out before the lock is taken
         if not diff and not drop_graphs:
             return Committed(0, 0, self.version, 0)
         verdict = self.gate.judge(self.store.raw, diff)
