@@ -40,6 +40,7 @@ def statement(data: dict, slug: str) -> dict:
 SHIPPED = {
     ARTICLE: 32,
     "001_whitehouse-2022-12-16-sullivan-japan-national-security-strategy": 6,
+    "002_whitehouse-2023-03-05-biden-japan-rok-announcement": 6,
 }
 
 

@@ -40,8 +40,10 @@ SOURCE_FILES = {
     "whitehouse-2022-12-16-sullivan-japan-national-security-strategy": (
         "001_whitehouse-2022-12-16-sullivan-japan-national-security-strategy.txt"
     ),
+    "whitehouse-2023-03-05-biden-japan-rok-announcement": "002_whitehouse-2023-03-05-biden-japan-rok-announcement.txt",
 }
 SULLIVAN_NSS = "whitehouse-2022-12-16-sullivan-japan-national-security-strategy"
+BIDEN_ROK = "whitehouse-2023-03-05-biden-japan-rok-announcement"
 
 
 def source_of(statement_iri: str) -> str:
@@ -123,6 +125,10 @@ def test_cq3_partners_and_who_named_them(server_url: str) -> None:
         ("United States", "the article"),
         # 001: "strengthen and modernize the U.S.-Japan Alliance"
         ("United States", "Jake Sullivan"),
+        # 002: "cooperation and partnership between two of the United States' closest allies" (the Republic of
+        # Korea and Japan); "the trilateral ties between the Republic of Korea, Japan, and the United States"
+        ("South Korea", "Joseph R. Biden, Jr."),
+        ("United States", "Joseph R. Biden, Jr."),
     }
 
 
@@ -162,7 +168,7 @@ def test_cq4_lists_every_statement_class_of_the_ontology() -> None:
 def test_cq5_every_quotation_with_offsets_that_select_its_text(server_url: str) -> None:
     texts = {slug: (SOURCES_DIR / name).read_text(encoding="utf-8") for slug, name in SOURCE_FILES.items()}
     rows = run(server_url, "CQ5", "quotation", "speakerLabel", "start", "end", "text", "matches", full=("quotation",))
-    assert len(rows) == 12 + 6
+    assert len(rows) == 12 + 6 + 6
     by_source: dict[str, list[str | None]] = {}
     for quotation, speaker, start, end, exact, matches in rows:
         assert quotation is not None
@@ -177,8 +183,32 @@ def test_cq5_every_quotation_with_offsets_that_select_its_text(server_url: str) 
         + ["Satake Tomohiko"] * 6,
         # A statement release is its speaker's words: one quotation per sentence.
         SULLIVAN_NSS: ["Jake Sullivan"] * 6,
+        BIDEN_ROK: ["Joseph R. Biden, Jr."] * 6,
     }
     assert ("Satake Tomohiko", "6122", "6143", "easier said than done", "true") in [r[1:] for r in rows]
+
+
+SULLIVAN_NSS_QUOTATIONS = (
+    "sullivan-historic-step-free-and-open-indo-pacific",
+    "sullivan-community-of-partners-and-allies",
+    "sullivan-defense-investments-alliance",
+    "sullivan-peace-nonproliferation-leadership-2023",
+    "sullivan-grateful-support-for-ukraine",
+    "sullivan-congratulate-kishida",
+)
+BIDEN_ROK_QUOTATIONS = (
+    "biden-new-chapter-of-cooperation",
+    "biden-yoon-and-kishida-critical-step",
+    "biden-support-the-leaders",
+    "biden-free-and-open-indo-pacific",
+    "biden-trilateral-ties",
+    "biden-stronger-together",
+)
+
+
+def released(source: str, day: str, quotations: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
+    """Timeline rows of a statement release: the source, its release event and each quotation, on the day."""
+    return [(slug, day, "unitDay", "FromSourceMetadata") for slug in (source, f"{source}-release", *quotations)]
 
 
 def test_cq6_timeline_with_precision_and_status(server_url: str) -> None:
@@ -195,37 +225,19 @@ def test_cq6_timeline_with_precision_and_status(server_url: str) -> None:
     seed = [r for r in rows if r[1] is not None and r[1].startswith("2025")]
     assert len(seed) == 14
     assert not any(status == "StatedInSource" for *_, status in seed), "the seed article states no full date"
-    # 001 (Sullivan, 2022-12-16): the release, its six quotations and the source on the publication date; Japan's
-    # adoption of the strategy "Today" (inferred from it); the year 2023 stated for the UN seat and the G7.
-    assert {r for r in dated_events if r[1] is not None and r[1].startswith(("2022", "2023"))} == {
-        (
-            "whitehouse-2022-12-16-sullivan-japan-national-security-strategy",
-            "2022-12-16",
-            "unitDay",
-            "FromSourceMetadata",
-        ),
-        (
-            "whitehouse-2022-12-16-sullivan-japan-national-security-strategy-release",
-            "2022-12-16",
-            "unitDay",
-            "FromSourceMetadata",
-        ),
-        *[
-            (slug, "2022-12-16", "unitDay", "FromSourceMetadata")
-            for slug in (
-                "sullivan-historic-step-free-and-open-indo-pacific",
-                "sullivan-community-of-partners-and-allies",
-                "sullivan-defense-investments-alliance",
-                "sullivan-peace-nonproliferation-leadership-2023",
-                "sullivan-grateful-support-for-ukraine",
-                "sullivan-congratulate-kishida",
-            )
-        ],
+    # The White House statements: each source, its release and every quotation on the publication date (source
+    # metadata); what "today" refers to on that day (inferred); years the text states.
+    assert {r for r in dated_events if r[1] is not None and not r[1].startswith("2025")} == {
+        # 001 (Sullivan, 2022-12-16): Japan adopted the strategy "Today"; the UN seat and the G7 "in 2023".
+        *released(SULLIVAN_NSS, "2022-12-16", SULLIVAN_NSS_QUOTATIONS),
         ("japan-adopts-2022-national-security-strategy", "2022-12-16", "unitDay", "InferredDate"),
         ("japan-unsc-seat-2023", "2023", "unitYear", "StatedInSource"),
         ("japan-hosts-g7-2023", "2023", "unitYear", "StatedInSource"),
+        # 002 (Biden, 2023-03-05): "Today's announcements between the Republic of Korea and Japan".
+        *released(BIDEN_ROK, "2023-03-05", BIDEN_ROK_QUOTATIONS),
+        ("japan-south-korea-announcements-2023-03", "2023-03-05", "unitDay", "InferredDate"),
     }
-    assert len(rows) == 14 + 11
+    assert len(rows) == 14 + 11 + 9
     assert [r[1] for r in rows] == sorted(r[1] for r in rows)
 
 
@@ -302,6 +314,7 @@ def test_cq12_medium_or_event_of_each_statement(server_url: str) -> None:
         ("satake-tomohiko-remarks", "Interview", "context", None): 9,
         # The statement releases: every sentence made through the release its title names.
         (f"{SULLIVAN_NSS}-release", "Event", "stated", None): 6,
+        (f"{BIDEN_ROK}-release", "Event", "stated", None): 6,
     }
 
 
@@ -357,6 +370,8 @@ WHITE_HOUSE_UNLINKED = {
     "United Nations Security Council",
     "G7",
     "The White House",
+    "Joseph R. Biden, Jr.",
+    "Yoon Suk Yeol",
 }
 
 
