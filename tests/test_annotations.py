@@ -41,6 +41,7 @@ SHIPPED = {
     ARTICLE: 32,
     "001_whitehouse-2022-12-16-sullivan-japan-national-security-strategy": 6,
     "002_whitehouse-2023-03-05-biden-japan-rok-announcement": 6,
+    "003_whitehouse-2023-12-22-sullivan-japan-patriot-transfer": 3,
 }
 
 

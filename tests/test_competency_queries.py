@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from kg.annotations import SOURCES_DIR
+from kg.annotations import SOURCES_DIR, annotation_files, load_article
 from kg.build import BuildResult
 from kg.queries import all_queries, load
 from kg.store import OxigraphStore
@@ -34,16 +34,9 @@ SATAKE_SA = [
 ]
 
 
-# Source slug -> text file, for the checks that read the texts themselves.
-SOURCE_FILES = {
-    "diplomat-2025-06-strategic-autonomy": "000_0e8f8a54f5669a8b.txt",
-    "whitehouse-2022-12-16-sullivan-japan-national-security-strategy": (
-        "001_whitehouse-2022-12-16-sullivan-japan-national-security-strategy.txt"
-    ),
-    "whitehouse-2023-03-05-biden-japan-rok-announcement": "002_whitehouse-2023-03-05-biden-japan-rok-announcement.txt",
-}
 SULLIVAN_NSS = "whitehouse-2022-12-16-sullivan-japan-national-security-strategy"
 BIDEN_ROK = "whitehouse-2023-03-05-biden-japan-rok-announcement"
+SULLIVAN_PATRIOT = "whitehouse-2023-12-22-sullivan-japan-patriot-transfer"
 
 
 def source_of(statement_iri: str) -> str:
@@ -123,7 +116,8 @@ def test_cq3_partners_and_who_named_them(server_url: str) -> None:
         ("United States", "Kobayashi Takayuki"),
         ("United States", "Satake Tomohiko"),
         ("United States", "the article"),
-        # 001: "strengthen and modernize the U.S.-Japan Alliance"
+        # 001: "strengthen and modernize the U.S.-Japan Alliance"; 003: Patriot missiles transferred "to the
+        # United States", "U.S. forces, in close cooperation with the Japan Self-Defense Forces"
         ("United States", "Jake Sullivan"),
         # 002: "cooperation and partnership between two of the United States' closest allies" (the Republic of
         # Korea and Japan); "the trilateral ties between the Republic of Korea, Japan, and the United States"
@@ -166,9 +160,9 @@ def test_cq4_lists_every_statement_class_of_the_ontology() -> None:
 
 
 def test_cq5_every_quotation_with_offsets_that_select_its_text(server_url: str) -> None:
-    texts = {slug: (SOURCES_DIR / name).read_text(encoding="utf-8") for slug, name in SOURCE_FILES.items()}
+    texts = {article.source.slug: article.source.text for article in map(load_article, annotation_files())}
     rows = run(server_url, "CQ5", "quotation", "speakerLabel", "start", "end", "text", "matches", full=("quotation",))
-    assert len(rows) == 12 + 6 + 6
+    assert len(rows) == 12 + 6 + 6 + 3
     by_source: dict[str, list[str | None]] = {}
     for quotation, speaker, start, end, exact, matches in rows:
         assert quotation is not None
@@ -184,6 +178,7 @@ def test_cq5_every_quotation_with_offsets_that_select_its_text(server_url: str) 
         # A statement release is its speaker's words: one quotation per sentence.
         SULLIVAN_NSS: ["Jake Sullivan"] * 6,
         BIDEN_ROK: ["Joseph R. Biden, Jr."] * 6,
+        SULLIVAN_PATRIOT: ["Jake Sullivan"] * 3,
     }
     assert ("Satake Tomohiko", "6122", "6143", "easier said than done", "true") in [r[1:] for r in rows]
 
@@ -203,6 +198,11 @@ BIDEN_ROK_QUOTATIONS = (
     "biden-free-and-open-indo-pacific",
     "biden-trilateral-ties",
     "biden-stronger-together",
+)
+SULLIVAN_PATRIOT_QUOTATIONS = (
+    "sullivan-welcome-patriot-transfer",
+    "sullivan-credible-deterrence",
+    "sullivan-biden-appreciates-japans-leadership",
 )
 
 
@@ -236,8 +236,11 @@ def test_cq6_timeline_with_precision_and_status(server_url: str) -> None:
         # 002 (Biden, 2023-03-05): "Today's announcements between the Republic of Korea and Japan".
         *released(BIDEN_ROK, "2023-03-05", BIDEN_ROK_QUOTATIONS),
         ("japan-south-korea-announcements-2023-03", "2023-03-05", "unitDay", "InferredDate"),
+        # 003 (Sullivan, 2023-12-22): "the Government of Japan's announcement today".
+        *released(SULLIVAN_PATRIOT, "2023-12-22", SULLIVAN_PATRIOT_QUOTATIONS),
+        ("japan-patriot-transfer-announcement-2023-12-22", "2023-12-22", "unitDay", "InferredDate"),
     }
-    assert len(rows) == 14 + 11 + 9
+    assert len(rows) == 14 + 11 + 9 + 6
     assert [r[1] for r in rows] == sorted(r[1] for r in rows)
 
 
@@ -315,6 +318,7 @@ def test_cq12_medium_or_event_of_each_statement(server_url: str) -> None:
         # The statement releases: every sentence made through the release its title names.
         (f"{SULLIVAN_NSS}-release", "Event", "stated", None): 6,
         (f"{BIDEN_ROK}-release", "Event", "stated", None): 6,
+        (f"{SULLIVAN_PATRIOT}-release", "Event", "stated", None): 3,
     }
 
 
