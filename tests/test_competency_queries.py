@@ -1,7 +1,8 @@
 """Each competency question's shipped query, run through the real endpoint, against what the article says.
 
-Expected answers are written from the article (kg/sources/000_0e8f8a54f5669a8b.txt): entities by the last
-segment of their IRI, so the answers do not depend on the base IRI.
+Expected answers are written from the texts in kg/sources/: the seed article (000_0e8f8a54f5669a8b.txt) and the
+White House texts added after it (004_… to 006_…), each row that a White House text adds marked with its file.
+Entities are named by the last segment of their IRI, so the answers do not depend on the base IRI.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from kg.validate import ONTOLOGY_FILE
 ADVISER = "Special Adviser to the Prime Minister (Japan)"
 DEFENSE = "Minister of Defense (Japan)"
 PROFESSOR = "Associate Professor, School of Politics, Economics and Communication, Aoyama Gakuin University"
+SEED = "000_0e8f8a54f5669a8b.txt"
+KISHIDA_STATEMENT = "004_whitehouse-2024-08-14-biden-on-kishida.txt"
+BIDEN = "Joseph R. Biden, Jr."
 SATAKE_SA = [
     "satake-not-new-concept",
     "satake-security-cooperation",
@@ -101,6 +105,9 @@ def test_cq3_partners_and_who_named_them(server_url: str) -> None:
         ("United States", "Kobayashi Takayuki"),
         ("United States", "Satake Tomohiko"),
         ("United States", "the article"),
+        # 004: Biden names the United States (the alliance) and South Korea (trilateral cooperation)
+        ("South Korea", BIDEN),
+        ("United States", BIDEN),
     }
 
 
@@ -137,17 +144,22 @@ def test_cq4_lists_every_statement_class_of_the_ontology() -> None:
     assert {f"<{iri}>" for iri in listed} == subclasses
 
 
+# The source file of each quotation outside the seed article.
+QUOTATION_SOURCES = {"biden-kishida-leadership-historic": KISHIDA_STATEMENT}
+
+
 def test_cq5_every_quotation_with_offsets_that_select_its_text(server_url: str) -> None:
-    source = (SOURCES_DIR / "000_0e8f8a54f5669a8b.txt").read_text(encoding="utf-8")
-    rows = run(server_url, "CQ5", "speakerLabel", "start", "end", "text", "matches")
-    assert len(rows) == 12
-    assert [r[0] for r in rows] == ["Nakatani Gen"] + ["Nagashima Akihisa"] * 3 + ["Kobayashi Takayuki"] * 2 + [
+    rows = run(server_url, "CQ5", "quotation", "speakerLabel", "start", "end", "text", "matches")
+    assert len(rows) == 13
+    assert [r[1] for r in rows] == [BIDEN, "Nakatani Gen"] + ["Nagashima Akihisa"] * 3 + ["Kobayashi Takayuki"] * 2 + [
         "Satake Tomohiko"
     ] * 6
-    for speaker, start, end, exact, matches in rows:
+    for quotation, speaker, start, end, exact, matches in rows:
+        source = (SOURCES_DIR / QUOTATION_SOURCES.get(quotation or "", SEED)).read_text(encoding="utf-8")
         assert source[int(start) : int(end)] == exact, speaker
         assert matches == "true"
-    assert ("Satake Tomohiko", "6122", "6143", "easier said than done", "true") in rows
+    assert ("biden-kishida-leadership-historic", BIDEN, "0", "1227") in [r[:4] for r in rows]
+    assert ("Satake Tomohiko", "6122", "6143", "easier said than done", "true") in [r[1:] for r in rows]
 
 
 def test_cq6_timeline_with_precision_and_status(server_url: str) -> None:
@@ -160,8 +172,13 @@ def test_cq6_timeline_with_precision_and_status(server_url: str) -> None:
         ("seiron-issue-2025-05", "2025-05", "unitMonth", "InferredDate"),
         ("nagashima-akihisa-interview-seiron", "2025-05", "unitMonth", "InferredDate"),
         ("diplomat-2025-06-strategic-autonomy", "2025-06", "unitMonth", "FromSourceMetadata"),
+        # 004: "nearly three years ago" (year only), and the statement, its event and the source on 2024-08-14
+        ("kishida-fumio-assumes-office", "2021", "unitYear", "InferredDate"),
+        ("biden-kishida-leadership-historic", "2024-08-14", "unitDay", "FromSourceMetadata"),
+        ("whitehouse-2024-08-14-biden-statement-on-kishida", "2024-08-14", "unitDay", "FromSourceMetadata"),
+        ("whitehouse-2024-08-14-biden-on-kishida", "2024-08-14", "unitDay", "FromSourceMetadata"),
     } <= dated_events
-    assert len(rows) == 14
+    assert len(rows) == 18
     assert [r[1] for r in rows] == sorted(r[1] for r in rows)
     assert not any(status == "StatedInSource" for *_, status in rows), "the article states no full date"
 
@@ -237,6 +254,7 @@ def test_cq12_medium_or_event_of_each_statement(server_url: str) -> None:
         ("kobayashi-takayuki-speech-sasakawa-peace-foundation-usa", "Speech", "stated", None): 2,
         ("kobayashi-takayuki-speech-sasakawa-peace-foundation-usa", "Speech", "context", None): 3,
         ("satake-tomohiko-remarks", "Interview", "context", None): 9,
+        ("whitehouse-2024-08-14-biden-statement-on-kishida", "Event", "stated", None): 1,
     }
 
 
@@ -289,7 +307,9 @@ def test_cq8_wikidata_items_only_where_verified_with_their_evidence(server_url: 
     assert linked == WIKIDATA
     unlinked = {label for label, qid, *_ in rows if not qid}
     assert {"Satake Tomohiko", "Sankei Shimbun", "BS Fuji", "Seiron", "Aoyama Gakuin University"} <= unlinked
+    # added by the White House texts, not linked yet
+    assert {BIDEN, "Kishida Fumio", "Yoon Suk Yeol", "The White House", "Ukraine", "Russia"} <= unlinked
     for label, qid, confidence, evidence in rows:
         if qid:
             assert float(confidence) >= 0.9 and evidence.startswith("Evidence:"), label
-    assert len(rows) == 27, "every person and organisation, linked or not"
+    assert len(rows) == 33, "every person and organisation (states included), linked or not, once each"

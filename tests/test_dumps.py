@@ -65,7 +65,9 @@ def test_sha256sums_match_every_dump(built: BuildResult) -> None:
 def test_nquads_dump_holds_every_quad_of_the_store(built: BuildResult) -> None:
     dataset = Dataset()
     dataset.parse(data=gzip.decompress((built.dump_dir / "all.nq.gz").read_bytes()), format="nquads")
-    assert len(dataset) == built.quads
+    # Count quads, not len(dataset): rdflib counts a triple once however many named graphs hold it, and an
+    # entity declared in several sources has the same triples in each of their graphs.
+    assert len(set(dataset.quads((None, None, None, None)))) == built.quads
 
 
 def test_dump_listing_links_every_file(server_url: str, built: BuildResult) -> None:
