@@ -40,6 +40,7 @@ def statement(data: dict, slug: str) -> dict:
 SHIPPED_STATEMENTS = {
     ARTICLE: 32,
     "004_whitehouse-2024-08-14-biden-on-kishida": 1,
+    "005_whitehouse-2024-10-01-biden-ishiba-call": 9,
 }
 
 
