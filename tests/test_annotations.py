@@ -41,6 +41,7 @@ SHIPPED_STATEMENTS = {
     ARTICLE: 32,
     "004_whitehouse-2024-08-14-biden-on-kishida": 1,
     "005_whitehouse-2024-10-01-biden-ishiba-call": 9,
+    "006_whitehouse-2025-01-12-biden-ishiba-marcos-call": 8,
 }
 
 

@@ -27,6 +27,7 @@ SEED = "000_0e8f8a54f5669a8b.txt"
 KISHIDA_STATEMENT = "004_whitehouse-2024-08-14-biden-on-kishida.txt"
 BIDEN = "Joseph R. Biden, Jr."
 ISHIBA = "Ishiba Shigeru"
+MARCOS = "Ferdinand Marcos, Jr."
 # 005: the paraphrases of the readout of Biden's call with Ishiba, all dated "today" (2024-10-01, inferred)
 ISHIBA_CALL_PARAPHRASES = [
     "biden-alliance-cornerstone",
@@ -128,6 +129,8 @@ def test_cq3_partners_and_who_named_them(server_url: str) -> None:
         ("Philippines", BIDEN),
         ("Philippines", ISHIBA),
         ("South Korea", ISHIBA),
+        # 006: the White House's own sentence on the call "to advance our continuing cooperation"
+        ("Philippines", "the article"),
     }
 
 
@@ -201,10 +204,21 @@ def test_cq6_timeline_with_precision_and_status(server_url: str) -> None:
         ("biden-ishiba-call-2024-10-01", "2024-10-01", "unitDay", "InferredDate"),
         *[(slug, "2024-10-01", "unitDay", "InferredDate") for slug in ISHIBA_CALL_PARAPHRASES],
         ("whitehouse-2024-10-01-biden-ishiba-call", "2024-10-01", "unitDay", "FromSourceMetadata"),
+        # 006: the call and its paraphrases "today", the source by its metadata
+        ("biden-ishiba-marcos-call-2025-01-12", "2025-01-12", "unitDay", "InferredDate"),
+        *[
+            (f"leaders-{topic}-{leader}", "2025-01-12", "unitDay", "InferredDate")
+            for topic in ("discussed-maritime-security", "free-and-open-indo-pacific")
+            for leader in ("biden", "ishiba", "marcos")
+        ],
+        ("whitehouse-2025-01-12-biden-ishiba-marcos-call", "2025-01-12", "unitDay", "FromSourceMetadata"),
     } <= dated_events
-    assert len(rows) == 28
+    assert len(rows) == 37
     assert [r[1] for r in rows] == sorted(r[1] for r in rows)
-    assert not any(status == "StatedInSource" for *_, status in rows), "the article states no full date"
+    # The seed article states no full date; the only date a text states in full is 006's "April 2024".
+    assert [r for r in rows if r[3] == "StatedInSource"] == [
+        ("japan-philippines-us-trilateral-summit-2024-04", "2024-04", "unitMonth", "StatedInSource")
+    ]
 
 
 def test_cq7_concepts_discussed_with_strategic_autonomy(server_url: str) -> None:
@@ -239,8 +253,10 @@ def test_cq9_offices_at_statement_time_and_former_offices(server_url: str) -> No
         # 005: the readout's paraphrases (Biden's 004 statement names no office in its text)
         (BIDEN, "President (United States)", "CurrentHolding"),
         (ISHIBA, "Prime Minister (Japan)", "CurrentHolding"),
+        # 006
+        (MARCOS, "President (Philippines)", "CurrentHolding"),
     }
-    assert len(run(server_url, "CQ9", "statement")) == 23 + 8
+    assert len(run(server_url, "CQ9", "statement")) == 23 + 8 + 6
 
 
 def test_cq10_statements_made_outside_japan(server_url: str) -> None:
@@ -269,6 +285,9 @@ def test_cq11_the_articles_own_claims_and_questions(server_url: str) -> None:
             ("AuthorialClaim", "6534", "6586"),
             # 005: the readout's report of the call itself
             ("AuthorialClaim", "0", "141"),
+            # 006: the readout's report of the call and of the April 2024 summit
+            ("AuthorialClaim", "0", "200"),
+            ("AuthorialClaim", "201", "293"),
         ]
     )
     assert ("biden-called-ishiba", "AuthorialClaim", "0", "141") in rows
@@ -290,6 +309,7 @@ def test_cq12_medium_or_event_of_each_statement(server_url: str) -> None:
         ("satake-tomohiko-remarks", "Interview", "context", None): 9,
         ("whitehouse-2024-08-14-biden-statement-on-kishida", "Event", "stated", None): 1,
         ("biden-ishiba-call-2024-10-01", "Event", "stated", None): 8,
+        ("biden-ishiba-marcos-call-2025-01-12", "Event", "stated", None): 6,
     }
 
 
@@ -344,8 +364,8 @@ def test_cq8_wikidata_items_only_where_verified_with_their_evidence(server_url: 
     assert {"Satake Tomohiko", "Sankei Shimbun", "BS Fuji", "Seiron", "Aoyama Gakuin University"} <= unlinked
     # added by the White House texts, not linked yet
     assert {BIDEN, "Kishida Fumio", "Yoon Suk Yeol", "The White House", "Ukraine", "Russia"} <= unlinked
-    assert {"India", "National Diet", "Quad"} <= unlinked
+    assert {"India", "National Diet", "Quad", MARCOS} <= unlinked
     for label, qid, confidence, evidence in rows:
         if qid:
             assert float(confidence) >= 0.9 and evidence.startswith("Evidence:"), label
-    assert len(rows) == 36, "every person and organisation (states included), linked or not, once each"
+    assert len(rows) == 37, "every person and organisation (states included), linked or not, once each"
