@@ -42,7 +42,7 @@ SHIPPED_STATEMENTS = {
     "001_whitehouse-2022-12-16-sullivan-japan-national-security-strategy": 6,
     "002_whitehouse-2023-03-05-biden-japan-rok-announcement": 6,
     "003_whitehouse-2023-12-22-sullivan-japan-patriot-transfer": 3,
-    "004_whitehouse-2024-08-14-biden-on-kishida": 1,
+    "004_whitehouse-2024-08-14-biden-on-kishida": 7,
     "005_whitehouse-2024-10-01-biden-ishiba-call": 9,
     "006_whitehouse-2025-01-12-biden-ishiba-marcos-call": 8,
 }

@@ -52,7 +52,7 @@ def test_query_from_an_rq_file(built: BuildResult, tmp_path: Path) -> None:
     query.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/akg/ontology#DirectQuotation> }")
     result = runner.invoke(app, ["query", str(query), "--build-dir", str(built.store_path.parent)])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[2].split() == ["28"]  # 12 in the seed, 6 in 001, 6 in 002, 3 in 003, 1 in 004
+    assert result.output.splitlines()[2].split() == ["34"]  # 12 in the seed, 6 in 001, 6 in 002, 3 in 003, 7 in 004
 
 
 def test_malformed_query_exits_2(built: BuildResult) -> None:
