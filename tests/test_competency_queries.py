@@ -1,14 +1,15 @@
 """Each competency question's shipped query, run through the real endpoint, against what the sources say.
 
-Expected answers are written from the texts in kg/sources/: the seed article (000_0e8f8a54f5669a8b.txt) and the
-White House statements (001_…, 002_…, 003_…); entities by the last segment of their IRI, so the answers do not
-depend on the base IRI.
+Expected answers are written from the texts in kg/sources/: the seed article (000_0e8f8a54f5669a8b.txt), the White
+House statements (001_… to 004_…) and readouts (005_…, 006_…), each row that a White House text adds marked with its
+file. Entities are named by the last segment of their IRI, so the answers do not depend on the base IRI.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from itertools import pairwise
 
 import pyoxigraph as ox
 import pytest
@@ -32,11 +33,19 @@ SATAKE_SA = [
     "satake-easier-said-than-done",
     "satake-easier-said-than-done-quote",
 ]
+BIDEN = "Joseph R. Biden, Jr."
+ISHIBA = "Ishiba Shigeru"
+MARCOS = "Ferdinand Marcos, Jr."
+SULLIVAN = "Jake Sullivan"
 
-
+# The White House sources by slug: four statement releases (001-004) and two readouts of calls (005, 006).
 SULLIVAN_NSS = "whitehouse-2022-12-16-sullivan-japan-national-security-strategy"
 BIDEN_ROK = "whitehouse-2023-03-05-biden-japan-rok-announcement"
 SULLIVAN_PATRIOT = "whitehouse-2023-12-22-sullivan-japan-patriot-transfer"
+BIDEN_KISHIDA = "whitehouse-2024-08-14-biden-on-kishida"
+ISHIBA_CALL = "whitehouse-2024-10-01-biden-ishiba-call"
+ISHIBA_MARCOS_CALL = "whitehouse-2025-01-12-biden-ishiba-marcos-call"
+STATEMENT_RELEASES = (SULLIVAN_NSS, BIDEN_ROK, SULLIVAN_PATRIOT, BIDEN_KISHIDA)
 
 
 def source_of(statement_iri: str) -> str:
@@ -118,11 +127,23 @@ def test_cq3_partners_and_who_named_them(server_url: str) -> None:
         ("United States", "the article"),
         # 001: "strengthen and modernize the U.S.-Japan Alliance"; 003: Patriot missiles transferred "to the
         # United States", "U.S. forces, in close cooperation with the Japan Self-Defense Forces"
-        ("United States", "Jake Sullivan"),
+        ("United States", SULLIVAN),
         # 002: "cooperation and partnership between two of the United States' closest allies" (the Republic of
-        # Korea and Japan); "the trilateral ties between the Republic of Korea, Japan, and the United States"
-        ("South Korea", "Joseph R. Biden, Jr."),
-        ("United States", "Joseph R. Biden, Jr."),
+        # Korea and Japan); "the trilateral ties between the Republic of Korea, Japan, and the United States".
+        # 004: "the U.S.-Japan Alliance"; "U.S.-ROK-Japan trilateral cooperation". 005: the alliance, the global
+        # partnership and the trilateral partnership "with the Republic of Korea" (with Ishiba, below)
+        ("South Korea", BIDEN),
+        ("United States", BIDEN),
+        # 005: both leaders name the Quad partners and the two trilateral partners
+        ("Australia", BIDEN),
+        ("Australia", ISHIBA),
+        ("India", BIDEN),
+        ("India", ISHIBA),
+        ("Philippines", BIDEN),
+        ("Philippines", ISHIBA),
+        ("South Korea", ISHIBA),
+        # 006: the White House's own sentence on the call "to advance our continuing cooperation"
+        ("Philippines", "the article"),
     }
 
 
@@ -162,7 +183,7 @@ def test_cq4_lists_every_statement_class_of_the_ontology() -> None:
 def test_cq5_every_quotation_with_offsets_that_select_its_text(server_url: str) -> None:
     texts = {article.source.slug: article.source.text for article in map(load_article, annotation_files())}
     rows = run(server_url, "CQ5", "quotation", "speakerLabel", "start", "end", "text", "matches", full=("quotation",))
-    assert len(rows) == 12 + 6 + 6 + 3
+    assert len(rows) == 12 + 6 + 6 + 3 + 7
     by_source: dict[str, list[str | None]] = {}
     for quotation, speaker, start, end, exact, matches in rows:
         assert quotation is not None
@@ -176,11 +197,32 @@ def test_cq5_every_quotation_with_offsets_that_select_its_text(server_url: str) 
         + ["Kobayashi Takayuki"] * 2
         + ["Satake Tomohiko"] * 6,
         # A statement release is its speaker's words: one quotation per sentence.
-        SULLIVAN_NSS: ["Jake Sullivan"] * 6,
-        BIDEN_ROK: ["Joseph R. Biden, Jr."] * 6,
-        SULLIVAN_PATRIOT: ["Jake Sullivan"] * 3,
+        SULLIVAN_NSS: [SULLIVAN] * 6,
+        BIDEN_ROK: [BIDEN] * 6,
+        SULLIVAN_PATRIOT: [SULLIVAN] * 3,
+        BIDEN_KISHIDA: [BIDEN] * 7,
     }
     assert ("Satake Tomohiko", "6122", "6143", "easier said than done", "true") in [r[1:] for r in rows]
+    first = "Prime Minister Kishida Fumio\u2019s leadership has been nothing short of historic."
+    assert (BIDEN, "0", "77", first, "true") in [r[1:] for r in rows]
+
+
+def test_cq5_a_statement_release_is_quoted_sentence_by_sentence_whole(server_url: str) -> None:
+    """Each release's quotations are its sentences, full stop included, in order, with only white space between
+    them and nothing of the text left out (docs/annotation-guide.md, "White House statements and readouts")."""
+    texts = {article.source.slug: article.source.text for article in map(load_article, annotation_files())}
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for quotation, start, end in run(server_url, "CQ5", "quotation", "start", "end", full=("quotation",)):
+        assert quotation is not None
+        spans.setdefault(source_of(quotation), []).append((int(start), int(end)))
+    for source in STATEMENT_RELEASES:
+        text, sentences = texts[source], sorted(spans[source])
+        assert sentences[0][0] == 0 and sentences[-1][1] == len(text.rstrip()), source
+        for start, end in sentences:
+            # One sentence: it ends with its full stop and holds no other (a stop, a space, a capital letter).
+            assert text[end - 1] == "." and not re.search(r"[.!?]\s+[A-Z]", text[start : end - 1]), (source, start)
+        for (_, end), (start, _) in pairwise(sentences):
+            assert text[end:start].isspace(), (source, end, start)
 
 
 SULLIVAN_NSS_QUOTATIONS = (
@@ -204,11 +246,42 @@ SULLIVAN_PATRIOT_QUOTATIONS = (
     "sullivan-credible-deterrence",
     "sullivan-biden-appreciates-japans-leadership",
 )
+BIDEN_KISHIDA_QUOTATIONS = (
+    "biden-kishida-leadership-historic",
+    "biden-kishida-alliance-to-new-heights",
+    "biden-kishida-transformed-japans-role",
+    "biden-kishida-strategy-ukraine-trilateral",
+    "biden-kishida-the-right-thing-to-do",
+    "biden-kishida-alliance-stronger-than-ever",
+    "biden-kishida-remembered-friend",
+)
+# A readout's sentence on what several leaders said is one paraphrase per leader (slugs end in the leader).
+ISHIBA_CALL_PARAPHRASES = (
+    "biden-alliance-cornerstone",
+    "biden-deepen-global-partnership",
+    *[
+        f"leaders-{topic}-{leader}"
+        for topic in ("shared-values", "defense-cooperation", "regional-cooperation")
+        for leader in ("biden", "ishiba")
+    ],
+)
+ISHIBA_MARCOS_CALL_PARAPHRASES = tuple(
+    f"leaders-{topic}-{leader}"
+    for topic in ("discussed-maritime-security", "free-and-open-indo-pacific")
+    for leader in ("biden", "ishiba", "marcos")
+)
 
 
 def released(source: str, day: str, quotations: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
     """Timeline rows of a statement release: the source, its release event and each quotation, on the day."""
     return [(slug, day, "unitDay", "FromSourceMetadata") for slug in (source, f"{source}-release", *quotations)]
+
+
+def read_out(source: str, call: str, day: str, paraphrases: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
+    """Timeline rows of a readout: the source on its day (metadata); the call and its paraphrases "today" (inferred)."""
+    return [(source, day, "unitDay", "FromSourceMetadata")] + [
+        (slug, day, "unitDay", "InferredDate") for slug in (call, *paraphrases)
+    ]
 
 
 def test_cq6_timeline_with_precision_and_status(server_url: str) -> None:
@@ -222,12 +295,13 @@ def test_cq6_timeline_with_precision_and_status(server_url: str) -> None:
         ("nagashima-akihisa-interview-seiron", "2025-05", "unitMonth", "InferredDate"),
         ("diplomat-2025-06-strategic-autonomy", "2025-06", "unitMonth", "FromSourceMetadata"),
     } <= dated_events
-    seed = [r for r in rows if r[1] is not None and r[1].startswith("2025")]
+    # The seed's dates run from 15 April to June 2025; the White House texts' end on 12 January 2025.
+    seed = [r for r in rows if r[1] is not None and r[1] >= "2025-04"]
     assert len(seed) == 14
     assert not any(status == "StatedInSource" for *_, status in seed), "the seed article states no full date"
-    # The White House statements: each source, its release and every quotation on the publication date (source
-    # metadata); what "today" refers to on that day (inferred); years the text states.
-    assert {r for r in dated_events if r[1] is not None and not r[1].startswith("2025")} == {
+    # The White House texts: each source, its release and every quotation on the publication date (source
+    # metadata); what "today" refers to on that day (inferred); years and months the text states.
+    assert {r for r in dated_events if r[1] is not None and r[1] < "2025-04"} == {
         # 001 (Sullivan, 2022-12-16): Japan adopted the strategy "Today"; the UN seat and the G7 "in 2023".
         *released(SULLIVAN_NSS, "2022-12-16", SULLIVAN_NSS_QUOTATIONS),
         ("japan-adopts-2022-national-security-strategy", "2022-12-16", "unitDay", "InferredDate"),
@@ -239,9 +313,25 @@ def test_cq6_timeline_with_precision_and_status(server_url: str) -> None:
         # 003 (Sullivan, 2023-12-22): "the Government of Japan's announcement today".
         *released(SULLIVAN_PATRIOT, "2023-12-22", SULLIVAN_PATRIOT_QUOTATIONS),
         ("japan-patriot-transfer-announcement-2023-12-22", "2023-12-22", "unitDay", "InferredDate"),
+        # 004 (Biden, 2024-08-14): Kishida "assumed office nearly three years ago" (year only).
+        *released(BIDEN_KISHIDA, "2024-08-14", BIDEN_KISHIDA_QUOTATIONS),
+        ("kishida-fumio-assumes-office-2021", "2021", "unitYear", "InferredDate"),
+        # 005 (readout, 2024-10-01): Biden "called Ishiba Shigeru today".
+        *read_out(ISHIBA_CALL, "biden-ishiba-call-2024-10-01", "2024-10-01", ISHIBA_CALL_PARAPHRASES),
+        # 006 (readout, 2025-01-12): Biden "spoke today with" Ishiba and Marcos; the summit "in April 2024".
+        *read_out(
+            ISHIBA_MARCOS_CALL, "biden-ishiba-marcos-call-2025-01-12", "2025-01-12", ISHIBA_MARCOS_CALL_PARAPHRASES
+        ),
+        ("japan-philippines-us-trilateral-summit-2024-04", "2024-04", "unitMonth", "StatedInSource"),
     }
-    assert len(rows) == 14 + 11 + 9 + 6
+    assert len(rows) == 14 + 11 + 9 + 6 + 10 + 10 + 9
     assert [r[1] for r in rows] == sorted(r[1] for r in rows)
+    # Only the White House texts state a date: 001's "2023" (a year) and 006's "April 2024" (a month).
+    assert {r for r in rows if r[3] == "StatedInSource"} == {
+        ("japan-unsc-seat-2023", "2023", "unitYear", "StatedInSource"),
+        ("japan-hosts-g7-2023", "2023", "unitYear", "StatedInSource"),
+        ("japan-philippines-us-trilateral-summit-2024-04", "2024-04", "unitMonth", "StatedInSource"),
+    }
 
 
 def test_cq7_concepts_discussed_with_strategic_autonomy(server_url: str) -> None:
@@ -273,8 +363,15 @@ def test_cq9_offices_at_statement_time_and_former_offices(server_url: str) -> No
         ("Nagashima Akihisa", ADVISER, "CurrentHolding"),
         ("Nakatani Gen", DEFENSE, "CurrentHolding"),
         ("Satake Tomohiko", PROFESSOR, "CurrentHolding"),
+        # 005, 006: the readouts' paraphrases, each leader in the office the readout names. The statement releases
+        # (001-004) name their speaker's office only in the title: no holding, so no row.
+        (BIDEN, "President (United States)", "CurrentHolding"),
+        (ISHIBA, "Prime Minister (Japan)", "CurrentHolding"),
+        # 006
+        (MARCOS, "President (Philippines)", "CurrentHolding"),
     }
-    assert len(run(server_url, "CQ9", "statement")) == 23
+    # 23 in the seed, 8 paraphrases in 005, 6 in 006
+    assert len(run(server_url, "CQ9", "statement")) == 23 + 8 + 6
 
 
 def test_cq10_statements_made_outside_japan(server_url: str) -> None:
@@ -287,18 +384,28 @@ def test_cq10_statements_made_outside_japan(server_url: str) -> None:
 
 
 def test_cq11_the_articles_own_claims_and_questions(server_url: str) -> None:
-    rows = run(server_url, "CQ11", "kind", "start", "end")
-    assert rows == [
-        ("AuthorialClaim", "0", "207"),
-        ("AuthorialClaim", "1155", "1327"),
-        ("AuthorialClaim", "1328", "1584"),
-        ("AuthorialClaim", "1585", "1925"),
-        ("AuthorialClaim", "1926", "2209"),
-        ("AuthorialQuestion", "6146", "6258"),
-        ("AuthorialQuestion", "6259", "6382"),
-        ("AuthorialQuestion", "6383", "6533"),
-        ("AuthorialClaim", "6534", "6586"),
-    ]
+    rows = run(server_url, "CQ11", "statement", "kind", "start", "end")
+    # Ordered by start; statements of different sources may share a start, and their order is not fixed.
+    assert [int(r[2]) for r in rows] == sorted(int(r[2]) for r in rows)
+    assert sorted(rows) == sorted(
+        [
+            ("calls-for-strategic-autonomy", "AuthorialClaim", "0", "207"),
+            ("nakatani-addressed-asean-on-china", "AuthorialClaim", "1155", "1327"),
+            ("first-defense-minister-on-strategic-autonomy", "AuthorialClaim", "1328", "1584"),
+            ("senior-members-call-for-strategic-autonomy", "AuthorialClaim", "1585", "1925"),
+            ("advocates-include-nagashima-and-kobayashi", "AuthorialClaim", "1926", "2209"),
+            ("question-pursuit-under-trump", "AuthorialQuestion", "6146", "6258"),
+            ("question-conflict-with-integration", "AuthorialQuestion", "6259", "6382"),
+            ("question-priority-for-tokyo", "AuthorialQuestion", "6383", "6533"),
+            ("questions-remain", "AuthorialClaim", "6534", "6586"),
+            # 001-004: none; every sentence of a statement release is its speaker's quotation.
+            # 005: the readout's report of the call itself
+            ("biden-called-ishiba", "AuthorialClaim", "0", "141"),
+            # 006: the readout's report of the call and of the April 2024 summit
+            ("biden-ishiba-marcos-call", "AuthorialClaim", "0", "200"),
+            ("call-follows-trilateral-summit", "AuthorialClaim", "201", "293"),
+        ]
+    )
 
 
 def test_cq12_medium_or_event_of_each_statement(server_url: str) -> None:
@@ -319,6 +426,10 @@ def test_cq12_medium_or_event_of_each_statement(server_url: str) -> None:
         (f"{SULLIVAN_NSS}-release", "Event", "stated", None): 6,
         (f"{BIDEN_ROK}-release", "Event", "stated", None): 6,
         (f"{SULLIVAN_PATRIOT}-release", "Event", "stated", None): 3,
+        (f"{BIDEN_KISHIDA}-release", "Event", "stated", None): 7,
+        # The readouts: every paraphrase made through the call that the title and first sentence name.
+        ("biden-ishiba-call-2024-10-01", "Event", "stated", None): 8,
+        ("biden-ishiba-marcos-call-2025-01-12", "Event", "stated", None): 6,
     }
 
 
@@ -365,17 +476,23 @@ WIKIDATA = {
 }
 
 
-# Persons and organisations (states included) that only the White House statements declare.
+# Persons and organisations (states included) that only the White House texts declare.
 WHITE_HOUSE_UNLINKED = {
-    "Jake Sullivan",
+    # 001-004
+    SULLIVAN,
     "Kishida Fumio",
     "Ukraine",
     "Russia",
     "United Nations Security Council",
     "G7",
     "The White House",
-    "Joseph R. Biden, Jr.",
+    BIDEN,
     "Yoon Suk Yeol",
+    # 005, 006
+    "India",
+    "National Diet",
+    "Quad",
+    MARCOS,
 }
 
 
@@ -385,7 +502,7 @@ def test_cq8_wikidata_items_only_where_verified_with_their_evidence(server_url: 
     assert linked == WIKIDATA
     unlinked = {label for label, qid, *_ in rows if not qid}
     assert {"Satake Tomohiko", "Sankei Shimbun", "BS Fuji", "Seiron", "Aoyama Gakuin University"} <= unlinked
-    # Entities of the White House statements, not linked yet (docs/linking.md).
+    # Entities of the White House texts, not linked yet (docs/linking.md).
     assert unlinked >= WHITE_HOUSE_UNLINKED
     for label, qid, confidence, evidence in rows:
         if qid:
