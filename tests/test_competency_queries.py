@@ -451,6 +451,56 @@ def test_cq14_provenance_chain_of_one_statement(server_url: str) -> None:
     ]
 
 
+DIPLOMAT = "diplomat-2025-06-strategic-autonomy"
+WHITE_HOUSE = "The White House"
+
+
+def test_cq15_persons_named_in_several_sources_with_their_statements_in_each(server_url: str) -> None:
+    columns = ("personLabel", "sources", "slug", "publisherLabel", "published", "precision", "statements")
+    day = "unitDay"
+    assert run(server_url, "CQ15", *columns) == [
+        # 005: "called Ishiba Shigeru today"; his paraphrases are the three sentences of both leaders: "The two
+        # leaders noted", "The President and Prime Minister reaffirmed", "They also underscored"
+        (ISHIBA, "3", ISHIBA_CALL, WHITE_HOUSE, "2024-10-01", day, "3"),
+        # 006: "Prime Minister Ishiba Shigeru of Japan"; "the three Leaders discussed", "The three Leaders agreed"
+        (ISHIBA, "3", ISHIBA_MARCOS_CALL, WHITE_HOUSE, "2025-01-12", day, "2"),
+        # 000: only mentioned, "a special adviser to Prime Minister Ishiba Shigeru" (The Diplomat, June 2025)
+        (ISHIBA, "3", DIPLOMAT, "The Diplomat", "2025-06", "unitMonth", "0"),
+        # 001: "Statement by National Security Advisor Jake Sullivan" (the title), six sentences, one quotation each
+        (SULLIVAN, "2", SULLIVAN_NSS, WHITE_HOUSE, "2022-12-16", day, "6"),
+        # 003: his statement on the Patriot transfer, three sentences ("We welcome …", "This decision …", "President
+        # Biden strongly appreciates …")
+        (SULLIVAN, "2", SULLIVAN_PATRIOT, WHITE_HOUSE, "2023-12-22", day, "3"),
+        # 002: "Statement from President Joe Biden on Japan-ROK Announcement" (the title), six sentences
+        (BIDEN, "5", BIDEN_ROK, WHITE_HOUSE, "2023-03-05", day, "6"),
+        # 003: only mentioned, in Sullivan's words: "President Biden strongly appreciates and supports"
+        (BIDEN, "5", SULLIVAN_PATRIOT, WHITE_HOUSE, "2023-12-22", day, "0"),
+        # 004: "Statement from President Joe Biden on Prime Minister Kishida of Japan" (the title), seven sentences
+        (BIDEN, "5", BIDEN_KISHIDA, WHITE_HOUSE, "2024-08-14", day, "7"),
+        # 005: "The President underscored", "The President said", and his paraphrase of each of the three sentences
+        # of both leaders
+        (BIDEN, "5", ISHIBA_CALL, WHITE_HOUSE, "2024-10-01", day, "5"),
+        # 006: "the three Leaders discussed", "The three Leaders agreed"
+        (BIDEN, "5", ISHIBA_MARCOS_CALL, WHITE_HOUSE, "2025-01-12", day, "2"),
+        # Kishida speaks in none of the five texts that name him. 001: "the vision of Prime Minister Kishida"
+        ("Kishida Fumio", "5", SULLIVAN_NSS, WHITE_HOUSE, "2022-12-16", day, "0"),
+        # 002: "President Yoon and Prime Minister Kishida are taking a critical step"
+        ("Kishida Fumio", "5", BIDEN_ROK, WHITE_HOUSE, "2023-03-05", day, "0"),
+        # 003: "the leadership role played by Japan under Prime Minister Kishida"
+        ("Kishida Fumio", "5", SULLIVAN_PATRIOT, WHITE_HOUSE, "2023-12-22", day, "0"),
+        # 004: "Prime Minister Kishida Fumio" (first words), "leadership has been nothing short of historic"
+        ("Kishida Fumio", "5", BIDEN_KISHIDA, WHITE_HOUSE, "2024-08-14", day, "0"),
+        # 005: "rose to new heights under former Prime Minister Kishida"
+        ("Kishida Fumio", "5", ISHIBA_CALL, WHITE_HOUSE, "2024-10-01", day, "0"),
+        # 002: "President Yoon and Prime Minister Kishida"; 004: "together with President Yoon of the Republic of Korea"
+        ("Yoon Suk Yeol", "2", BIDEN_ROK, WHITE_HOUSE, "2023-03-05", day, "0"),
+        ("Yoon Suk Yeol", "2", BIDEN_KISHIDA, WHITE_HOUSE, "2024-08-14", day, "0"),
+    ]
+    # Everyone else is named in one source only: the seed's persons, Marcos (006).
+    single = {"Donald Trump", "J.D. Vance", "Kobayashi Takayuki", "Nagashima Akihisa", "Nakatani Gen", MARCOS}
+    assert single.isdisjoint(label for label, *_ in run(server_url, "CQ15", "personLabel"))
+
+
 @pytest.mark.parametrize("name", ["CQ1", "cq02_five_trends", "cq2"])
 def test_queries_load_by_id_or_file_name(name: str) -> None:
     assert load(name).cq_id in {"CQ1", "CQ2"}
