@@ -160,9 +160,11 @@ def test_cq4_doubts_and_qualifications_of_strategic_autonomy(server_url: str) ->
     ]
 
 
-def test_cq4_lists_every_statement_class_of_the_ontology() -> None:
-    """CQ4 names the statement classes in a VALUES list instead of walking ``?kind rdfs:subClassOf kg:Statement``
-    (oxigraph plans the walk badly); the list must stay exactly the ontology's direct subclasses of kg:Statement."""
+@pytest.mark.parametrize("name", ["CQ4", "CQ16"])
+def test_cq_lists_every_statement_class_of_the_ontology(name: str) -> None:
+    """CQ4 and CQ16 name the statement classes in a VALUES list instead of walking ``?kind rdfs:subClassOf
+    kg:Statement`` (oxigraph plans the walk badly); the list must stay exactly the ontology's direct subclasses of
+    kg:Statement."""
     ontology = ox.Store()
     ontology.load(path=str(ONTOLOGY_FILE), format=ox.RdfFormat.TURTLE)
     subclasses = {
@@ -173,8 +175,8 @@ def test_cq4_lists_every_statement_class_of_the_ontology() -> None:
         )
     }
     assert subclasses, "the ontology has no subclass of kg:Statement"
-    values = re.search(r"VALUES \?kind \{([^}]*)\}", load("CQ4").text)
-    assert values, "CQ4 has no VALUES ?kind list"
+    values = re.search(r"VALUES \?kind \{([^}]*)\}", load(name).text)
+    assert values, f"{name} has no VALUES ?kind list"
     listed = [re.sub(r"^kg:", "https://w3id.org/akg/ontology#", term) for term in values.group(1).split()]
     assert len(listed) == len(set(listed)), listed
     assert {f"<{iri}>" for iri in listed} == subclasses
@@ -499,6 +501,104 @@ def test_cq15_persons_named_in_several_sources_with_their_statements_in_each(ser
     # Everyone else is named in one source only: the seed's persons, Marcos (006).
     single = {"Donald Trump", "J.D. Vance", "Kobayashi Takayuki", "Nagashima Akihisa", "Nakatani Gen", MARCOS}
     assert single.isdisjoint(label for label, *_ in run(server_url, "CQ15", "personLabel"))
+
+
+def test_cq16_who_spoke_of_the_free_and_open_indo_pacific_when_and_in_which_office(server_url: str) -> None:
+    columns = (
+        "statement",
+        "kind",
+        "speakerLabel",
+        "officeLabel",
+        "date",
+        "precision",
+        "dateStatus",
+        "stance",
+        "source",
+    )
+    quotation, paraphrase, day, metadata, inferred = (
+        "DirectQuotation",
+        "Paraphrase",
+        "unitDay",
+        "FromSourceMetadata",
+        "InferredDate",
+    )
+    assert 'VALUES ?conceptLabel { "free and open Indo-Pacific"@en }' in load("CQ16").text, "the documented default"
+    assert run(server_url, "CQ16", *columns) == [
+        # 001: "to strengthen and defend the free and open Indo-Pacific"; the statement releases name their speaker's
+        # office only in the title, so no office; dated by the publication day (source metadata)
+        (
+            "sullivan-historic-step-free-and-open-indo-pacific",
+            quotation,
+            SULLIVAN,
+            None,
+            "2022-12-16",
+            day,
+            metadata,
+            "Advocates",
+            SULLIVAN_NSS,
+        ),
+        # 002: "our shared vision for a free and open Indo-Pacific"
+        (
+            "biden-free-and-open-indo-pacific",
+            quotation,
+            BIDEN,
+            None,
+            "2023-03-05",
+            day,
+            metadata,
+            "Advocates",
+            BIDEN_ROK,
+        ),
+        # 004: "from advancing a free and open Indo-Pacific region"
+        (
+            "biden-kishida-alliance-to-new-heights",
+            quotation,
+            BIDEN,
+            None,
+            "2024-08-14",
+            day,
+            metadata,
+            "Advocates",
+            BIDEN_KISHIDA,
+        ),
+        # 006: "The three Leaders agreed on the importance of continued coordination to advance a free and open
+        # Indo-Pacific": one paraphrase per leader, each in the office the readout names ("President Ferdinand
+        # Marcos, Jr. of the Philippines", "Prime Minister Ishiba Shigeru of Japan", "President Joseph R. Biden,
+        # Jr."), on the call's day ("spoke today", inferred)
+        (
+            "leaders-free-and-open-indo-pacific-marcos",
+            paraphrase,
+            MARCOS,
+            "President (Philippines)",
+            "2025-01-12",
+            day,
+            inferred,
+            "Advocates",
+            ISHIBA_MARCOS_CALL,
+        ),
+        (
+            "leaders-free-and-open-indo-pacific-ishiba",
+            paraphrase,
+            ISHIBA,
+            "Prime Minister (Japan)",
+            "2025-01-12",
+            day,
+            inferred,
+            "Advocates",
+            ISHIBA_MARCOS_CALL,
+        ),
+        (
+            "leaders-free-and-open-indo-pacific-biden",
+            paraphrase,
+            BIDEN,
+            "President (United States)",
+            "2025-01-12",
+            day,
+            inferred,
+            "Advocates",
+            ISHIBA_MARCOS_CALL,
+        ),
+    ]
 
 
 @pytest.mark.parametrize("name", ["CQ1", "cq02_five_trends", "cq2"])
