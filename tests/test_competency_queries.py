@@ -601,6 +601,35 @@ def test_cq16_who_spoke_of_the_free_and_open_indo_pacific_when_and_in_which_offi
     ]
 
 
+def test_cq17_statements_per_month_per_source_with_totals(server_url: str) -> None:
+    assert run(server_url, "CQ17", "month", "source", "statements", "monthTotal") == [
+        # 001-004: every sentence of a statement release is a quotation dated on the publication day
+        ("2022-12", SULLIVAN_NSS, "6", "6"),
+        ("2023-03", BIDEN_ROK, "6", "6"),
+        ("2023-12", SULLIVAN_PATRIOT, "3", "3"),
+        ("2024-08", BIDEN_KISHIDA, "7", "7"),
+        # 005: the two paraphrases of Biden alone and the three sentences of both leaders twice, on the call's day
+        ("2024-10", ISHIBA_CALL, "8", "8"),
+        # 006: "the three Leaders discussed", "The three Leaders agreed", three paraphrases each
+        ("2025-01", ISHIBA_MARCOS_CALL, "6", "6"),
+        # 000: Nagashima "on a BS Fuji television program on April 15" (2025-04-15, inferred)
+        ("2025-04", DIPLOMAT, "1", "1"),
+        # 000: Nagashima's three from Seiron, "in last month" (2025-05), Kobayashi's two "on May 1" in Washington and
+        # Nakatani's two "at the Shangri-La Dialogue in Singapore on May 30"; its other statements are undated
+        ("2025-05", DIPLOMAT, "7", "7"),
+        # The total of the rows above
+        (None, None, "44", None),
+    ]
+    # Nothing is left out for having only a year: every dated statement of CQ6 has a month or a day.
+    kinds = {"DirectQuotation", "Paraphrase", "AuthorialClaim", "AuthorialQuestion"}
+    dated = [
+        precision
+        for _, kind, _, precision in run(server_url, "CQ6", "item", "kind", "date", "precision")
+        if kind in kinds
+    ]
+    assert len(dated) == 44 and set(dated) == {"unitDay", "unitMonth"}
+
+
 @pytest.mark.parametrize("name", ["CQ1", "cq02_five_trends", "cq2"])
 def test_queries_load_by_id_or_file_name(name: str) -> None:
     assert load(name).cq_id in {"CQ1", "CQ2"}
