@@ -50,7 +50,7 @@ def test_every_competency_question_is_an_example(browser: Browser, server_url: s
     page = browser.new_page()
     page.goto(server_url + "query")
     labels = page.locator("button[data-example]").all_inner_texts()
-    assert labels[:3] == ["CQ1", "CQ2", "CQ3"] and "CQ14" in labels
+    assert labels[:3] == ["CQ1", "CQ2", "CQ3"] and {"CQ14", "CQ15", "CQ16", "CQ17"} <= set(labels)
     page.close()
 
 
