@@ -94,14 +94,16 @@ def test_the_articles_own_question_and_claim_are_separate_kinds() -> None:
     assert ("claim", "The region has waited for a deal since 2019.") in kinds(d)
 
 
-def test_office_before_a_name_with_demonym_and_former_office_in_an_appositive() -> None:
-    d = draft_of("offices_events_dates.txt")
+def test_office_before_a_name_with_demonym_and_a_former_office_without_a_state_is_left_to_the_reviewer() -> None:
+    text, _ = read_text(FIXTURES / "offices_events_dates.txt")
+    result = annotate_text(text, Meta("f.txt", "fixture", published=Published(2025, 6, 4)), load_gazetteer(None))
+    d = result.draft
     posts = {p["slug"]: p for p in d["posts"]}
     held = {(h["holder"], posts[h["post"]]["label"], h["status"]) for h in d["holdings"]}
     assert ("lin-jian", "Foreign Ministry Spokesman (China)", "current") in held
-    soto = next(h for h in d["holdings"] if h["holder"] == "rafael-soto")
-    assert soto["status"] == "former" and posts[soto["post"]]["label"].startswith("Minister of Finance")
-    assert soto["evidence"]["text"] == "Rafael Soto, a former finance minister"
+    # "a former finance minister" names no state: no guess (issue 13), a note for the reviewer instead
+    assert not any(h["holder"] == "rafael-soto" for h in d["holdings"])
+    assert any("Rafael Soto, a former finance minister" in n for n in result.notes)
 
 
 def test_japanese_name_stays_family_name_first_and_surname_alone_is_an_alternative_label() -> None:

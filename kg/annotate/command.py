@@ -78,7 +78,14 @@ def annotate_command(
         notes = _annotate_one(
             text_file,
             out,
-            Meta(text_file.name, _source_slug(text_file, title), url, pub, publisher, title),
+            Meta(
+                text_file.name,
+                _source_slug(text_file, title, _taken_slugs(sources, out), pub),
+                url,
+                pub,
+                publisher,
+                title,
+            ),
             gaz,
             force,
             wikidata,
@@ -90,8 +97,40 @@ def annotate_command(
     typer.echo(f"draft written to {out} ({time.perf_counter() - started:.2f} s)")
 
 
-def _source_slug(text_file: Path, title: str | None) -> str:
-    return slugify(title)[:60].strip("-") if title and slugify(title) else slugify(text_file.stem) or "source"
+def _source_slug(
+    text_file: Path, title: str | None, taken: set[str] = frozenset(), pub: Published | None = None
+) -> str:  # type: ignore[assignment]
+    """A source slug from the title (cut at a word, 60 characters) or the file name, never one in ``taken``.
+
+    >>> _source_slug(Path("a.txt"), "Readout of a Call with the Prime Minister of Japan on Trade and Fisheries")
+    'readout-of-a-call-with-the-prime-minister-of-japan-on-trade'
+    >>> _source_slug(Path("a.txt"), "Readout of a Call", {"readout-of-a-call"}, Published(2025, 1, 12))
+    'readout-of-a-call-2025-01-12'
+    """
+    base = slugify(title) if title and slugify(title) else slugify(text_file.stem) or "source"
+    if len(base) > 60:
+        base = base[:61].rsplit("-", 1)[0]
+    slug, n = base, 2
+    if slug in taken and pub is not None:
+        slug = f"{base}-{pub.text}"
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _taken_slugs(sources: Path, out: Path | None) -> set[str]:
+    """The source slugs of the annotation files in ``sources`` (the output file's own excluded)."""
+    taken = set()
+    for path in sources.glob("*.yaml") if sources.is_dir() else ():
+        if out is not None and path.resolve() == out.resolve():
+            continue
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if isinstance(data, dict) and isinstance(data.get("source"), dict) and data["source"].get("slug"):
+            taken.add(str(data["source"]["slug"]))
+    return taken
 
 
 def _annotate_one(
@@ -119,6 +158,7 @@ def _annotate_dir(
     wikidata: str | None,
 ) -> None:
     files = sorted(directory.glob("*.txt"))
+    taken = _taken_slugs(out, None) if out.is_dir() else set()
     if not files:
         raise _fail(f"no .txt files in {directory}")
     if out.exists() and not out.is_dir():
@@ -127,7 +167,9 @@ def _annotate_dir(
     failed: list[str] = []
     with typer.progressbar(files, label="annotating", file=sys.stderr) as bar:
         for path in bar:
-            meta = Meta(path.name, _source_slug(path, None), None, pub, publisher)
+            slug = _source_slug(path, None, taken)
+            taken.add(slug)
+            meta = Meta(path.name, slug, None, pub, publisher)
             try:
                 _annotate_one(path, out / (path.stem + ".yaml"), meta, gaz, force, wikidata)
             except (TextError, WouldOverwrite) as err:
@@ -157,7 +199,9 @@ def _evaluate(gold_path: Path, text_file: Path, pub: Published | None, store: Pa
     gaz = load_gazetteer(gold_path.parent, None, exclude=gold_path)
     del store
     started = time.perf_counter()
-    meta = Meta(text_file.name, "evaluation", None, pub, gold.get("source", {}).get("publisher"))
+    # publisher and title are command-line metadata (--publisher, --title): taken from the reviewed file's source
+    source = gold.get("source", {})
+    meta = Meta(text_file.name, "evaluation", None, pub, source.get("publisher"), source.get("title"))
     result = annotate_text(text, meta, gaz, notes)
     elapsed = time.perf_counter() - started
     report = evaluate(result.draft, gold, text)

@@ -24,8 +24,9 @@ DATE_RE = re.compile(
     r"(?:\s+(?P<year3>\d{4}))?\b"
     r"|\b(?:[Oo]n|[Ll]ast|[Tt]his|[Nn]ext|[Ss]ince|[Bb]y|[Uu]ntil)\s+(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
     r"|\b(?P<rel>[Ll]ast|[Tt]his|[Nn]ext|[Ee]arlier this|[Ll]ater this)\s+(?P<unit>month|year|week)\b"
-    r"|\b(?P<back>[Aa]|[Oo]ne|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Ss]ix|[Ss]even)\s+(?P<bunit>day|days|week|weeks|month|months|year|years)\s+(?P<dir>earlier|before|ago|later)\b"
-    r"|\b(?P<yest>yesterday|today)\b"
+    r"|\b(?:(?P<hedge>[Nn]early|[Aa]lmost|[Aa]bout|[Aa]round|[Ss]ome|[Oo]ver|[Mm]ore than) )?"
+    r"(?P<back>[Aa]|[Oo]ne|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Ss]ix|[Ss]even)\s+(?P<bunit>day|days|week|weeks|month|months|year|years)\s+(?P<dir>earlier|before|ago|later)\b"
+    r"|\b(?P<yest>[Yy]esterday|[Tt]oday)\b"
     r"|\b(?:in|since|by|until|during)\s+(?P<yearonly>(?:19|20)\d{2})\b"
 )
 _NUM = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
@@ -71,6 +72,7 @@ class FoundDate:
     basis: str
     stated: str | None = None
     confidence: float = 0.8
+    word: str | None = None  # a relative word ("today") whose date is one of its own beside the publication date
 
 
 def _month_back(year: int, month: int, n: int) -> tuple[int, int]:
@@ -195,8 +197,11 @@ def find_dates(text: str, published: Published | None) -> list[FoundDate]:
                 out.append(found)
         elif g["yest"] and published and published.day:
             d = dt.date(published.year, published.month, published.day)
-            d -= dt.timedelta(days=1 if g["yest"] == "yesterday" else 0)
-            out.append(FoundDate(start, end, d.isoformat(), "day", "inferred", f"“{g['yest']}” counted from {pub}."))
+            word = g["yest"].lower()
+            d -= dt.timedelta(days=1 if word == "yesterday" else 0)
+            out.append(
+                FoundDate(start, end, d.isoformat(), "day", "inferred", f"“{g['yest']}” counted from {pub}.", word=word)
+            )
         elif g["yearonly"]:
             start = m.start("yearonly")
             out.append(
@@ -252,7 +257,16 @@ def _counted(
             return None
         anchor, basis = dt.date.fromisoformat(prior.value), f"{prior.value} (“{text[prior.start : prior.end]}”)"  # type: ignore[arg-type]
     days = {"day": 1, "week": 7}.get(unit)
-    if days is None:
-        return None
+    if days is None:  # months and years: only as precise as the unit ("nearly three years ago" fixes no month)
+        back = n * (12 if unit == "year" else 1) * sign
+        y, mo = _month_back(anchor.year, anchor.month, -back)
+        hedge = f" (“{g['hedge']}”: no finer precision)" if g.get("hedge") else ""
+        if unit == "year":
+            return FoundDate(
+                start, end, f"{y:04d}", "year", "inferred", f"“{text[start:end]}” counted from {basis}{hedge}."
+            )
+        return FoundDate(
+            start, end, f"{y:04d}-{mo:02d}", "month", "inferred", f"“{text[start:end]}” counted from {basis}{hedge}."
+        )
     value = anchor + sign * dt.timedelta(days=n * days)
     return FoundDate(start, end, value.isoformat(), "day", "inferred", f"“{text[start:end]}” counted from {basis}.")

@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from kg.annotate.dates import MONTHS, WEEKDAYS
 from kg.annotate.document import Document, Token
 from kg.annotate.draft import suggestion
 from kg.annotate.gazetteer import CAPITALS, DEMONYMS, Gazetteer, Known
@@ -106,8 +107,7 @@ def find_entities(doc: Document, gaz: Gazetteer, quotes: list[tuple[int, int]] =
     person_tokens: set[str] = set()
 
     deferred: list[list[Token]] = []
-    for run in all_runs:
-        run = strip_initial(run, initial, text, table)
+    for run in (part for r in all_runs for part in _split_run(strip_initial(r, initial, text, table), gaz)):
         if not run:
             continue
         if _has_complement(run):
@@ -159,6 +159,7 @@ def find_entities(doc: Document, gaz: Gazetteer, quotes: list[tuple[int, int]] =
         owner = next((f for f in result.found.values() if m.group("long") in f.names()), None)
         if owner and m.group("short") not in owner.alt and m.group("short") != owner.label:
             owner.alt.append(m.group("short"))
+    _full_names(result, text, gaz)
     _merge_family_names(result)
     _known_mentions(result, text, table)
     _family_names(result, text)
@@ -168,6 +169,26 @@ def find_entities(doc: Document, gaz: Gazetteer, quotes: list[tuple[int, int]] =
     used = {s for _, _, s in result.mentions}
     result.found = {s: f for s, f in result.found.items() if s in used}
     return result
+
+
+def _split_run(run: list[Token], gaz: Gazetteer) -> list[list[Token]]:
+    """Two titled names joined by "and" ("President Yoon and Prime Minister Kishida") are two runs; a state after
+    a titled name ("Prime Minister Ishiba Shigeru of Japan") says where the office is, and is no part of the name."""
+    titled = [i for i, t in enumerate(run) if t.text.lower() in TITLE_HEADS]
+    for i, t in enumerate(run):
+        if t.text == "and" and any(h < i for h in titled) and any(h > i for h in titled):
+            return _split_run(run[:i], gaz) + _split_run(run[i + 1 :], gaz)
+    if titled:
+        for i, t in enumerate(run):
+            rest = [x.text for x in run[i + 1 :] if x.text != "the"]
+            if i > titled[0] + 1 and t.text == "of" and rest and gaz.state_for(" ".join(rest)) is not None:
+                return [run[:i], run[i + 1 :]]
+    return [run]
+
+
+def _name_token(t: Token) -> bool:
+    """A token of a person's name, the full stop of an initial and a suffix's comma included ("Biden, Jr.")."""
+    return is_name_token(t) or t.text in (".", ",")
 
 
 def _split_title(run: list[Token], text: str) -> tuple[list[Token], str]:
@@ -182,7 +203,7 @@ def _split_title(run: list[Token], text: str) -> tuple[list[Token], str]:
             rest = caps[-2:] if len(caps) >= 3 else caps[-1:]
             if len(caps) < 2:
                 return run, ""
-        if rest and all(is_name_token(t) for t in rest) and not any(t.text in ORG_KEYWORDS for t in rest):
+        if rest and all(_name_token(t) for t in rest) and not any(t.text in ORG_KEYWORDS for t in rest):
             return rest, f"title before the name: “{text[run[0].start : run[-1].end]}”"
         return run, ""
     if any(t.text in ORG_KEYWORDS or t.text in EVENT_KEYWORDS for t in run) or is_acronym(run):
@@ -205,10 +226,41 @@ def _has_complement(run: list[Token]) -> bool:
     return bool(heads) and heads[-1] + 1 < len(run) and run[heads[-1] + 1].text == "of"
 
 
+def _full_names(result: Entities, text: str, gaz: Gazetteer) -> None:
+    """A one-word person ("President Duarte") whom the text also names in full without a cue ("called Marta
+    Duarte today"): the full name is the label, the family name an alternative label. Either name order."""
+    people = [f for f in result.found.values() if f.kind == "person"]
+    for f in [f for f in people if " " not in f.label and f.reused is None]:
+        if any(o is not f and f.label in (w.strip(",") for w in o.label.split()) for o in people):
+            continue  # a name the text already gives in full: _merge_family_names joins them
+        word = re.escape(f.label)
+        pattern = rf"(?<![\w.’'-])(?:(?P<a>[A-Z][\w’'-]+) {word}|{word} (?P<b>[A-Z][\w’'-]+))(?![\w’'-])"
+        for m in re.finditer(pattern, text):
+            other = m["a"] or m["b"]
+            low = other.lower()
+            if low in TITLE_HEADS or low in FUNCTION_WORDS or other in ORG_KEYWORDS or gaz.state_for(other):
+                continue
+            if other in DEMONYMS or low in HONORIFICS or low.rstrip("s") in _MONTHS_AND_DAYS:
+                continue
+            f.alt.append(f.label)
+            f.label, f.evidence = m.group(), f.evidence + f"; named in full as “{m.group()}”"
+            del result.found[f.slug]
+            f.slug = mint_entity_slug(f.label, set(result.found))
+            result.found[f.slug] = f
+            break
+
+
+_MONTHS_AND_DAYS = frozenset(MONTHS) | frozenset(WEEKDAYS)
+
+
 def _merge_family_names(result: Entities) -> None:
     """A one-word person ("Nakatani said") who is part of one longer person's name is that person."""
     for f in [f for f in result.found.values() if f.kind == "person" and " " not in f.label]:
-        owners = [o for o in result.found.values() if o is not f and o.kind == "person" and f.label in o.label.split()]
+        owners = [
+            o
+            for o in result.found.values()
+            if o is not f and o.kind == "person" and f.label in (w.strip(",") for w in o.label.split())
+        ]
         if len(owners) == 1:
             owners[0].alt.append(f.label)
             del result.found[f.slug]
@@ -303,7 +355,7 @@ def _family_names(result: Entities, text: str) -> None:
     owners: dict[str, set[str]] = defaultdict(set)
     for f in result.found.values():
         if f.kind == "person":
-            for part in f.label.split():
+            for part in (p.rstrip(",") for p in f.label.split()):
                 if len(part) > 2 and part[0].isupper() and not part.endswith("."):
                     owners[part].add(f.slug)
     for part, slugs in owners.items():

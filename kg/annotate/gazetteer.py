@@ -38,6 +38,7 @@ class Gazetteer:
     entities: list[Known] = field(default_factory=list)
     posts: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (slug, post_in slug)
     concepts: dict[str, tuple[str, str]] = field(default_factory=dict)  # label or alt (lower) -> (slug, label)
+    held: dict[str, set[str]] = field(default_factory=dict)  # holder slug -> labels of the posts they hold
 
     def by_name(self) -> dict[str, Known]:
         """Each name (label or alternative label) -> the entity; graph entities win over built-in ones."""
@@ -184,7 +185,17 @@ def builtin_entities() -> list[Known]:
     known += [Known(slugify(r), "place", ("Region",), r) for r in _REGIONS]
     known += [Known(slugify(n), "organization", ("CountryGroup",), n, alt) for n, alt in _GROUPS]
     known += [Known(slugify(n), "organization", ("IntergovernmentalOrganization",), n, a) for n, a in _IGOS]
-    return known
+    # texts write the apostrophe straight or curly ("People’s Republic of China"): both are names
+    return [Known(k.slug, k.kind, k.types, k.label, _with_curly(k.alt)) for k in known]
+
+
+def _with_curly(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The names with a curly-apostrophe variant of each straight one.
+
+    >>> _with_curly(("People's Republic of China", "PRC"))
+    ("People's Republic of China", 'PRC', 'People’s Republic of China')
+    """
+    return (*names, *(n.replace("'", "’") for n in names if "'" in n))
 
 
 def load_gazetteer(sources_dir: Path | None, store_path: Path | None = None, exclude: Path | None = None) -> Gazetteer:
@@ -213,8 +224,13 @@ def load_gazetteer(sources_dir: Path | None, store_path: Path | None = None, exc
 def _add_file(gaz: Gazetteer, data: dict, origin: str) -> None:  # type: ignore[type-arg]
     for e in data.get("entities") or ():
         gaz.entities.append(Known(e["slug"], e["kind"], tuple(e["types"]), e["label"], tuple(e.get("alt", ())), origin))
+    labels = {}
     for p in data.get("posts") or ():
         gaz.posts.setdefault(p["label"], (p["slug"], p["post_in"]))
+        labels[p["slug"]] = p["label"]
+    for h in data.get("holdings") or ():
+        if h.get("post") in labels:
+            gaz.held.setdefault(h["holder"], set()).add(labels[h["post"]])
     for c in (data.get("concepts") or {}).get("items") or ():
         for name in (c["label"], *c.get("alt", ())):
             gaz.concepts.setdefault(name.lower(), (c["slug"], c["label"]))

@@ -20,6 +20,8 @@ _DATA = _load()
 
 #: Verbs (and forms) that introduce speech; the value is the lemma recorded as evidence.
 REPORTING_VERBS: dict[str, str] = {form: lemma for lemma, forms in _DATA["reporting_verbs"].items() for form in forms}
+#: Verbs with which a readout reports what a leader said in a call ("The President underscored that ...").
+READOUT_VERBS = frozenset(_DATA["readout_verbs"])
 #: Forms that are speech verbs only when followed by this particle ("pointed out", "called for").
 PARTICLE_VERBS: dict[str, str] = dict(_DATA["particle_verbs"])
 #: Verbs that introduce reported content: a sentence with one of them is a paraphrase, not only a frame.

@@ -38,6 +38,12 @@ def name_runs(doc: Document) -> list[list[Token]]:
             if is_name_token(t) and gap in ("", " "):
                 run.append(t)
                 j += 1
+            elif t.text == "." and gap == "" and _initial(run[-1]) and _name_after(doc.text, toks, j):
+                run.append(t)  # "Joseph R. Biden": an initial's full stop stays inside the name
+                j += 1
+            elif t.text == "," and j + 2 < len(toks) and toks[j + 1].text in SUFFIXES and toks[j + 2].text == ".":
+                run.extend(toks[j : j + 3])  # "Biden, Jr.": the suffix is part of the name
+                j += 3
             elif t.text in CONNECTORS and j + 1 < len(toks) and is_name_token(toks[j + 1]):
                 run.extend((t, toks[j + 1]))
                 j += 2
@@ -46,11 +52,23 @@ def name_runs(doc: Document) -> list[list[Token]]:
                 j += 1
             else:
                 break
-        while run and run[-1].text in CONNECTORS | {","}:
+        while run and (run[-1].text in CONNECTORS | {","} or (run[-1].text == "." and _initial(run[-2]))):
             run.pop()
         runs.append(run)
         i = j
     return runs
+
+
+#: Suffixes written after a comma that belong to the name ("Ferdinand Marcos, Jr.").
+SUFFIXES = frozenset(["Jr", "Sr"])
+
+
+def _initial(t: Token) -> bool:
+    return len(t.text) == 1 and t.text.isupper()
+
+
+def _name_after(text: str, toks: list[Token], j: int) -> bool:
+    return j + 1 < len(toks) and text[toks[j].end : toks[j + 1].start] == " " and is_name_token(toks[j + 1])
 
 
 def is_name_token(t: Token) -> bool:

@@ -10,7 +10,6 @@ becomes an unnamed person holding a post in that organisation.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +30,7 @@ _SMALL = {"of", "the", "and", "for", "to", "at", "in", "on"}
 class Offices:
     posts: dict[str, dict[str, Any]] = field(default_factory=dict)  # slug -> item
     holdings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # offices left unresolved, for the reviewer
 
     def current_of(self, person: str) -> str | None:
         """The holding a speaker speaks in: their current office, when the text names one."""
@@ -64,24 +64,27 @@ def normalise_title(phrase: str) -> str:
 def find_offices(text: str, entities: Entities, gaz: Gazetteer) -> Offices:
     """Offices before a person's name (a title) and after it (an appositive)."""
     offices = Offices()
-    home = _main_state(entities)
-    for start, end, slug in entities.mentions:
-        if entities.found[slug].kind != "person":
-            continue
-        _prefix(text, start, end, slug, entities, gaz, offices, home)
-        _appositive(text, start, end, slug, entities, gaz, offices, home)
+    people = [m for m in entities.mentions if entities.found[m[2]].kind == "person"]
+    for start, end, slug in people:
+        _prefix(text, start, end, slug, entities, gaz, offices)
+    for start, end, slug in people:  # after the titles: "adviser to Prime Minister X" takes the state of X's office
+        _appositive(text, start, end, slug, entities, gaz, offices)
     return offices
 
 
-def _main_state(entities: Entities) -> Found | None:
-    """The state the article names most: the default country of an office that names none."""
-    counts = Counter(s for _, _, s in entities.mentions if entities.found[s].kind == "state")
-    return entities.found[counts.most_common(1)[0][0]] if counts else None
+_OF_STATE = re.compile(r"\s+of\s+(?:the\s+)?(?P<state>[A-Z][\w’'.-]*(?:\s+(?:of\s+)?[A-Z][\w’'.-]*)*)")
 
 
-def _prefix(
-    text: str, start: int, end: int, slug: str, entities: Entities, gaz: Gazetteer, offices: Offices, home: Found | None
-) -> None:
+def _state_after(text: str, end: int, gaz: Gazetteer) -> tuple[Found | None, int]:
+    """The state named right after a titled name ("Prime Minister Ishiba of Japan") and where its phrase ends."""
+    m = _OF_STATE.match(text, end)
+    state = gaz.state_for(m["state"]) if m else None
+    if m is None or state is None:
+        return None, end
+    return Found(state.slug, state.kind, state.types, state.label, reused=state), m.end()
+
+
+def _prefix(text: str, start: int, end: int, slug: str, entities: Entities, gaz: Gazetteer, offices: Offices) -> None:
     words = list(re.finditer(r"[\w.’'-]+", text[max(0, start - 120) : start]))
     base = max(0, start - 120)
     i = len(words)
@@ -103,6 +106,9 @@ def _prefix(
             continue
         break
     phrase_words = [m.group() for m in words[i:]]
+    ands = [k for k, w in enumerate(phrase_words) if w == "and"]
+    if ands and any(w.lower() in TITLE_HEADS for w in phrase_words[ands[-1] :]):  # "President Yoon and Prime Minister"
+        phrase_words, i = phrase_words[ands[-1] + 1 :], i + ands[-1] + 1
     while phrase_words and phrase_words[0].lower() in ("of", "the", "and"):
         phrase_words, i = phrase_words[1:], i + 1
     heads = [k for k, w in enumerate(phrase_words) if w.lower() in TITLE_HEADS]
@@ -117,12 +123,15 @@ def _prefix(
     country, title_words = _country(phrase_words, gaz)
     if not title_words or not any(w.lower() in TITLE_HEADS for w in title_words):
         return
+    after = None
+    if country is None:
+        after, end = _state_after(text, end, gaz)
     ev_start = p_start - (len("former ") if former and text[p_start - 7 : p_start] == "former " else 0)
     _hold(
         text,
         slug,
         " ".join(title_words),
-        country or home,
+        country or after,
         None,
         former,
         (ev_start, end),
@@ -130,7 +139,7 @@ def _prefix(
         gaz,
         offices,
         "offices.title-before-name",
-        country is None,
+        country is None and after is None,
     )
 
 
@@ -147,7 +156,7 @@ def _country(words: list[str], gaz: Gazetteer) -> tuple[Found | None, list[str]]
 
 
 def _appositive(
-    text: str, start: int, end: int, slug: str, entities: Entities, gaz: Gazetteer, offices: Offices, home: Found | None
+    text: str, start: int, end: int, slug: str, entities: Entities, gaz: Gazetteer, offices: Offices
 ) -> None:
     m = re.match(r",\s+(?:(?:a|an|the)\s+)(?P<former>former\s+)?", text[end:])
     if not m:
@@ -159,9 +168,11 @@ def _appositive(
     remit = None
     if " in charge of " in phrase:
         phrase, remit = phrase.split(" in charge of ", 1)
+    superior = None
     for s, e, other in entities.mentions:  # "adviser to Prime Minister Ishiba Shigeru": drop the other's name
         if rest_start <= s < rest_start + len(phrase) and entities.found[other].kind == "person":
             phrase = phrase[: s - rest_start].rstrip() + phrase[e - rest_start :]
+            superior = other
             break
     role, _, where = phrase.partition(" at ")
     words = role.split()
@@ -169,6 +180,8 @@ def _appositive(
         return
     institutions = [re.sub(r"^the\s+", "", p).strip() for p in where.split(" at ")] if where else []
     country, words = _country(words, gaz)
+    if country is None and superior is not None and re.search(r"\bto\b", role):
+        country = _state_of_office(superior, role, entities, gaz, offices)
     evidence_end = phrase_end if remit else rest_start + len(phrase)
     org = None
     if institutions:
@@ -177,7 +190,7 @@ def _appositive(
         text,
         slug,
         " ".join(words),
-        country or (None if org else home),
+        country,
         (org, institutions),
         bool(m["former"]),
         (start, evidence_end),
@@ -207,6 +220,15 @@ def _hold(
 ) -> None:
     title = normalise_title(title)
     org, institutions = at or (None, [])
+    if guessed_country and not institutions:
+        country = _held_before(holder, title, gaz)
+        if country is None:  # no state stated and none in the graph: a guess would be the most-named state
+            offices.notes.append(
+                f"office of {holder}: “{text[span[0] : span[1]]}” names no state and the graph holds no such post "
+                "for this person; no post suggested (add one by hand)"
+            )
+            return
+        by += "+gazetteer"
     if institutions:
         label, post_in = ", ".join([title, *institutions]), (org.slug if org else None)
     else:
@@ -224,7 +246,7 @@ def _hold(
     if post_slug not in offices.posts:
         why = f"post already in the graph ({label})" if known else f"from “{text[span[0] : span[1]]}”"
         if guessed_country:
-            why += f"; the state is a guess: the one the article names most ({country.label if country else '-'})"
+            why += f"; the text names no state: {holder} holds this post in the graph"
         offices.posts[post_slug] = {
             "slug": post_slug,
             "label": label,
@@ -247,6 +269,28 @@ def _hold(
         0.8, by, "“former” before the office" if former else "the office as stated, no “former”"
     )
     offices.holdings[h_slug] = item
+
+
+def _state_of_office(person: str, role: str, entities: Entities, gaz: Gazetteer, offices: Offices) -> Found | None:
+    """The state of the office ``role`` is attached to ("adviser to Prime Minister X"): X's post named in the
+    text, when its title is the one after "to"."""
+    title = normalise_title(role.split(" to ", 1)[-1]).removeprefix("the ")
+    for h in offices.holdings.values():
+        post = offices.posts.get(h["post"], {})
+        if h["holder"] == person and post.get("label", "").lower().startswith(title.lower() + " ("):
+            state = entities.found.get(post["post_in"])
+            if state is not None and state.kind == "state":
+                return state
+    return None
+
+
+def _held_before(holder: str, title: str, gaz: Gazetteer) -> Found | None:
+    """The state of the post with this title that ``holder`` holds in the graph, when exactly one does."""
+    states = {gaz.posts[label][1] for label in gaz.held.get(holder, ()) if label.startswith(f"{title} (")}
+    known = [k for k in gaz.entities if k.slug in states and k.kind == "state"]
+    if len(states) != 1 or not known:
+        return None
+    return Found(known[0].slug, known[0].kind, known[0].types, known[0].label, reused=known[0])
 
 
 def unnamed_actor(text: str, span: tuple[int, int], entities: Entities, gaz: Gazetteer, offices: Offices) -> str:

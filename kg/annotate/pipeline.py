@@ -4,6 +4,7 @@ of an annotation file (kg/annotation.schema.json), each element with its ``sugge
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,7 @@ from kg.annotate.draft import suggestion
 from kg.annotate.entities import Entities, Found, find_entities, mint_entity_slug
 from kg.annotate.events import FoundEvent, find_events
 from kg.annotate.gazetteer import Gazetteer
+from kg.annotate.genres import Genre, apply, read_title
 from kg.annotate.offices import Offices, find_offices, unnamed_actor
 from kg.annotate.quotes import find_block, find_marked
 from kg.annotate.statements import Statement, Statements, add_block_quotes, classify
@@ -53,9 +55,13 @@ def annotate_text(text: str, meta: Meta, gaz: Gazetteer, notes: list[str] = ()) 
     for st in found.items:
         if st.speaker is None and st.unnamed is not None:
             st.speaker = unnamed_actor(text, st.unnamed, entities, gaz, offices)
+    genre = read_title(meta.title, entities, gaz)
+    if genre is not None:
+        apply(genre, doc, found)
     dates = find_dates(text, meta.published)
     events = find_events(text)
-    result = Result(_assemble(text, meta, gaz, entities, offices, found, dates, events), list(notes), entities)
+    draft = _assemble(text, meta, gaz, entities, offices, found, dates, events, genre)
+    result = Result(draft, [*notes, *offices.notes], entities)
     if not any(s.kind == "quotation" for s in found.items):
         result.notes.append("no quotation found in the text")
     return result
@@ -66,7 +72,10 @@ def _names(entities: Entities, slug: str | None) -> list[str]:
 
 
 def _date_slug(d: FoundDate) -> str:
-    return f"d-{d.value}" if d.value else f"d-unresolved-{d.start}"
+    """``d-<value>``; a relative word's date is one of its own beside the publication date (``d-<value>-today``)."""
+    if not d.value:
+        return f"d-unresolved-{d.start}"
+    return f"d-{d.value}-{d.word}" if d.word else f"d-{d.value}"
 
 
 def _assemble(
@@ -78,6 +87,7 @@ def _assemble(
     found: Statements,
     dates: list[FoundDate],
     events: list[FoundEvent],
+    genre: Genre | None = None,
 ) -> dict[str, Any]:
     source: dict[str, Any] = {"slug": meta.slug, "text_file": meta.text_file}
     if meta.url:
@@ -90,15 +100,16 @@ def _assemble(
         if meta.publisher not in entities.found:
             known = next((k for k in gaz.entities if k.slug == meta.publisher), None)
             label = known.label if known else " ".join(w.capitalize() for w in meta.publisher.split("-"))
+            alt = [n for n in (*(known.alt if known else ()), label.removeprefix("The ")) if n != label]
             entities.found[meta.publisher] = Found(
                 meta.publisher,
-                "organization",
-                ("MediaOutlet",),
+                known.kind if known else "organization",
+                known.types if known else ("Organization",),  # a media outlet only when the graph says so
                 label,
-                [],
+                sorted({n for n in alt if re.search(rf"(?<![\w.]){re.escape(n)}(?!\w)", text)}),
                 0.9,
                 "command-line",
-                "the publisher given with --publisher",
+                "the publisher given with --publisher" + (f" ({known.origin})" if known else ": an organisation"),
             )
     if meta.published:
         slug = f"d-{meta.published.text}"
@@ -132,6 +143,8 @@ def _assemble(
 
     statements = _statement_items(text, found.items, entities, offices, gaz)
     event_items = _event_items(text, events, found.items, statements, entities, dates)
+    if genre is not None:
+        event_items = _genre_event(text, meta, genre, statements, dates, date_items, entities) + event_items
     concept_items = _concept_items(text, found, statements, gaz)
     draft: dict[str, Any] = {"source": source, "entities": [f.as_yaml() for f in entities.found.values()]}
     if offices.posts:
@@ -146,6 +159,54 @@ def _assemble(
         draft["concepts"] = {"scheme": dict(gaz_scheme(gaz)), "items": concept_items}
     draft["statements"] = statements
     return draft
+
+
+def _genre_event(
+    text: str,
+    meta: Meta,
+    genre: Genre,
+    statements: list[dict[str, Any]],
+    dates: list[FoundDate],
+    date_items: dict[str, dict[str, Any]],
+    entities: Entities,
+) -> list[dict[str, Any]]:
+    """The release or the call a title names: the medium of every quotation or paraphrase, with its date."""
+    published = f"d-{meta.published.text}" if meta.published else None
+    if genre.kind == "statement":
+        participants = [genre.speaker] if genre.speaker else []
+        item: dict[str, Any] = {
+            "slug": f"{meta.slug}-release",
+            "types": ["Event"],
+            "label": f"{genre.title} (release)",
+            "participants": participants,
+            "note": "The release itself: the title names its speaker and medium.",
+        }
+        date = published
+    else:
+        first = text[: text.find("\n")] if "\n" in text else text
+        today = next((d for d in dates if d.word == "today" and d.start < len(first)), None)
+        date = _date_slug(today) if today and _date_slug(today) in date_items else published
+        people = [x.slug for x in genre.leaders]
+        labels = [entities.found[p].label for p in people if p in entities.found]
+        when = meta.published.text if meta.published else "undated"
+        item = {
+            "slug": mint_entity_slug(f"{' '.join(x.name for x in genre.leaders)} {genre.medium} {when}", set()),
+            "types": ["Event"],
+            "label": f"{genre.medium} between {' and '.join(labels)}",
+            "participants": people,
+        }
+        start = len(first) - len(first.lstrip())
+        end = today.end if today else len(first.rstrip())
+        item["evidence"] = {"text": text[start:end], "span": [start, end]}
+    if date:
+        item["date"] = date
+    item["suggested"] = suggestion(0.75, f"genres.{genre.kind}", f"the title “{genre.title}”")
+    for st in statements:
+        if st["kind"] in ("quotation", "paraphrase"):
+            st["made_through"] = {"event": item["slug"], "basis": "stated"}
+            if date:
+                st["date"] = date
+    return [item]
 
 
 def gaz_scheme(gaz: Gazetteer) -> dict[str, str]:
