@@ -42,7 +42,7 @@ from kg.store import OxigraphStore
 from tests.conformance.allow import XFAIL, marks
 from tests.conformance.manifest import HttpRequestSpec, ProtocolTestCase, load_graph_store_tests
 from tests.conformance.results import compare_graphs, parse_graph
-from tests.conformance.server import AUTHORIZATION, collect_garbage, running_server
+from tests.conformance.server import AUTHORIZATION, collect_garbage, conformance_client
 
 GSP = "http://www.w3.org/2009/sparql/docs/tests/data-sparql11/http-rdf-update/manifest#"
 MANIFEST_PREFIX = "/gsp"
@@ -93,10 +93,7 @@ def store() -> OxigraphStore:
 
 @pytest.fixture(scope="module")
 def client(store: OxigraphStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    with (
-        running_server(store, tmp_path_factory.mktemp("w3c-gsp"), writable=True) as url,
-        httpx.Client(base_url=url, timeout=60, follow_redirects=False) as http,
-    ):
+    with conformance_client(store, tmp_path_factory.mktemp("w3c-gsp")) as http:
         yield http
 
 

@@ -36,7 +36,7 @@ from kg.store import OxigraphStore
 from tests.conformance.allow import XFAIL, marks
 from tests.conformance.manifest import HttpRequestSpec, ProtocolTestCase, file_path, load_protocol_tests
 from tests.conformance.results import parse_graph, parse_results
-from tests.conformance.server import AUTHORIZATION, collect_garbage, running_server
+from tests.conformance.server import AUTHORIZATION, collect_garbage, conformance_client
 
 P = "http://www.w3.org/2009/sparql/docs/tests/data-sparql11/protocol/manifest#"
 MANIFEST_PREFIX = "/sparql/"
@@ -132,10 +132,7 @@ def store() -> OxigraphStore:
 
 @pytest.fixture(scope="module")
 def client(store: OxigraphStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    with (
-        running_server(store, tmp_path_factory.mktemp("w3c-protocol"), writable=True) as url,
-        httpx.Client(base_url=url, timeout=60, follow_redirects=False) as http,
-    ):
+    with conformance_client(store, tmp_path_factory.mktemp("w3c-protocol")) as http:
         yield http
 
 
@@ -147,10 +144,7 @@ def union_store() -> OxigraphStore:
 
 @pytest.fixture(scope="module")
 def union_client(union_store: OxigraphStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    with (
-        running_server(union_store, tmp_path_factory.mktemp("w3c-protocol-union"), writable=True) as url,
-        httpx.Client(base_url=url, timeout=60, follow_redirects=False) as http,
-    ):
+    with conformance_client(union_store, tmp_path_factory.mktemp("w3c-protocol-union")) as http:
         yield http
 
 

@@ -51,7 +51,7 @@ from tests.conformance.results import (
     parse_rdf_result_set,
     parse_results,
 )
-from tests.conformance.server import AUTHORIZATION, collect_garbage, running_server
+from tests.conformance.server import AUTHORIZATION, collect_garbage, conformance_client
 
 NS = "http://www.w3.org/2009/sparql/docs/tests/data-sparql11/"
 
@@ -171,10 +171,7 @@ def store() -> OxigraphStore:
 
 @pytest.fixture(scope="module")
 def client(store: OxigraphStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    with (
-        running_server(store, tmp_path_factory.mktemp("w3c-sparql"), writable=True) as url,
-        httpx.Client(base_url=url, timeout=60) as http,
-    ):
+    with conformance_client(store, tmp_path_factory.mktemp("w3c-sparql")) as http:
         yield http
 
 
@@ -186,10 +183,7 @@ def union_store() -> OxigraphStore:
 
 @pytest.fixture(scope="module")
 def union_client(union_store: OxigraphStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    with (
-        running_server(union_store, tmp_path_factory.mktemp("w3c-sparql-union"), writable=True) as url,
-        httpx.Client(base_url=url, timeout=60) as http,
-    ):
+    with conformance_client(union_store, tmp_path_factory.mktemp("w3c-sparql-union")) as http:
         yield http
 
 

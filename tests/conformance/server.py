@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import uvicorn
 
 from kg.store import OxigraphStore
@@ -95,3 +96,13 @@ def running_server(
         server.should_exit = True
         thread.join(timeout=startup_timeout)
         sock.close()
+
+
+@contextmanager
+def conformance_client(store: OxigraphStore, tmp_dir: Path) -> Iterator[httpx.Client]:
+    """A writable :func:`running_server` over ``store`` and an HTTP client for it: what every runner's fixture needs."""
+    with (
+        running_server(store, tmp_dir, writable=True) as url,
+        httpx.Client(base_url=url, timeout=60) as http,  # redirects are not followed: the tests check them
+    ):
+        yield http
