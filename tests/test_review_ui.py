@@ -16,13 +16,13 @@ import httpx
 import pytest
 import uvicorn
 import yaml
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from typer.testing import CliRunner
 
 from kg.annotations import schema_errors
 from kg.cli import app
 from kg.review.app import create_review_app
-from tests.test_query_ui import CHROMIUM, FLAGS
+from tests.browser import launched_browser
 
 FIXTURE = Path(__file__).parent / "fixtures" / "annotate" / "offices_events_dates.txt"
 
@@ -30,14 +30,6 @@ FIXTURE = Path(__file__).parent / "fixtures" / "annotate" / "offices_events_date
 class _Server(uvicorn.Server):
     def install_signal_handlers(self) -> None:  # runs in a thread: the test process keeps its handlers
         pass
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -153,3 +145,9 @@ def test_a_bad_edit_shows_the_reasons_and_writes_nothing(browser: Browser, revie
     assert not draft.with_name("draft.yaml.draft").exists()
     assert errors == [] or all("422" in e for e in errors)  # the failed POST is logged by chromium, nothing else
     page.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with launched_browser() as launched:
+        yield launched
