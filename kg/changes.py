@@ -21,6 +21,9 @@ from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.store import Store
 from rdflib.term import Node
 
+from kg.depth import check_depth
+from kg.errors import QueryTooDeep
+
 
 @dataclass
 class Diff:
@@ -217,9 +220,14 @@ def update_diff(
 
     Raises:
         SyntaxError: the update is malformed.
+        QueryTooDeep: it could overflow a parser's stack (:mod:`kg.depth`), or it nests deeper than rdflib's
+            recursive parser and engine can follow.
     """
+    check_depth(update)
     try:
         prepared = translateUpdate(parseUpdate(update), base_iri)
+    except RecursionError as err:
+        raise QueryTooDeep("The update is nested too deeply for the update parser: refused.") from err
     except Exception as err:  # pyparsing and rdflib raise several types for a malformed request
         raise SyntaxError(f"malformed SPARQL Update: {err}") from err
     if isinstance(prepared, list):
@@ -245,7 +253,10 @@ def update_diff(
         operations.append(operation)
     prepared.algebra = operations
     overlay = OverlayStore(store, union_default_graph)
-    Dataset(store=overlay).update(prepared)
+    try:
+        Dataset(store=overlay).update(prepared)
+    except RecursionError as err:  # rdflib evaluates the algebra recursively
+        raise QueryTooDeep("The update is nested too deeply for the update engine: refused.") from err
     return _fresh_blank_nodes(overlay.diff, store)
 
 

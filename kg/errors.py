@@ -5,6 +5,7 @@
     ├── CompileError         the model cannot be turned into RDF
     ├── ShapeViolation       the graph does not conform to the SHACL shapes (carries the report)
     ├── QueryNotFound        no shipped query has that name
+    ├── QueryTooDeep         a query or update could overflow the engine's stack (kg/depth.py)
     └── LinkError            reconciliation failed: the Wikidata endpoint is unreachable or refused, or a review
                              file is inconsistent
 
@@ -42,6 +43,10 @@ class ShapeViolation(KgError):
 
 class QueryNotFound(KgError):
     """No query of that name ships with the project."""
+
+
+class QueryTooDeep(KgError):
+    """A query or update nests or chains deeper than the engines can take (see :mod:`kg.depth`)."""
 
 
 class LinkError(KgError):

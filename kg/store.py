@@ -20,6 +20,7 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from kg.changes import Diff
+from kg.depth import check_depth
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 Bindings = dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal]
@@ -48,6 +49,7 @@ class GraphStore(Protocol):
 
         Raises:
             SyntaxError: the query is malformed.
+            QueryTooDeep: it could overflow the engine's stack (:mod:`kg.depth`).
         """
         ...
 
@@ -127,6 +129,7 @@ class OxigraphStore:
         substitutions: Bindings | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
+        check_depth(sparql)  # a query too deep for the engine's stack would kill the process
         if dataset.default_graphs or dataset.named_graphs:
             return self._store.query(
                 sparql,

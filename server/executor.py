@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from kg.depth import QUERY_THREAD_STACK
 from kg.iris import PREFIXES
 from kg.store import GraphStore
 from server.results import Job, Outcome, error_outcome, evaluate, execute
@@ -284,8 +285,13 @@ class _DaemonPool:
     def __init__(self, size: int, name: str) -> None:
         self._jobs: queue.SimpleQueue[tuple[Callable[..., None], tuple[object, ...]] | None] = queue.SimpleQueue()
         self._threads = [threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True) for i in range(size)]
-        for thread in self._threads:
-            thread.start()
+        # The engine recurses on the query in this thread: a known stack, not whatever the platform gives (kg/depth.py).
+        default = threading.stack_size(QUERY_THREAD_STACK)
+        try:
+            for thread in self._threads:
+                thread.start()
+        finally:
+            threading.stack_size(default)
 
     def submit(self, function: Callable[..., None], *args: object) -> None:
         self._jobs.put((function, args))
