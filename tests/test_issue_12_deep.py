@@ -51,7 +51,6 @@ UPDATES = {
     "insert_data_collection": f"{P}INSERT DATA {{ GRAPH <{G}> {{ :s :p ({_join(' ', '1', 5_000)}) }} }}",
     "delete_insert_where_union": f"{P}DELETE {{ ?s :p ?o }} INSERT {{ ?s :q ?o }} WHERE {{ {UNIONS} }}",
     "insert_where_plus_chain": f"{P}INSERT {{ :s :p 1 }} WHERE {{ FILTER({_join('+', '1', 8_000)} > 0) }}",
-    "insert_where_not_prefixes": f"{P}INSERT {{ :s :p 1 }} WHERE {{ FILTER({'!' * 30_000}true) }}",
 }
 
 
