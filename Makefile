@@ -14,7 +14,7 @@ NODE_STAMP := node_modules/.package-lock.json
 BENCH_SIZES ?= 100k,1M
 BENCH_ARGS ?=
 
-.PHONY: install build validate serve test lint docs browser bench load clean
+.PHONY: install build validate serve test lint docs browser bench load fuzz clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -50,6 +50,11 @@ lint: $(STAMP)
 
 test: $(STAMP) $(NODE_STAMP) browser lint
 	$(BIN)/pytest
+
+# Issue 12: 10,000 generated deep and long queries and updates against a real `kg serve` (about 20 minutes);
+# prints how they were answered. `make test` runs 300 of them.
+fuzz: $(STAMP)
+	KG_FUZZ_DEEP=$(or $(FUZZ_EXAMPLES),5000) $(BIN)/pytest tests/test_fuzz.py -q -s -k deep
 
 docs: $(STAMP)
 	mkdir -p docs/ontology

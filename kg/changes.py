@@ -21,7 +21,8 @@ from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.store import Store
 from rdflib.term import Node
 
-from kg.errors import ServiceRefused
+from kg.depth import check_depth
+from kg.errors import QueryTooDeep, ServiceRefused
 from kg.federation import refuse_service, service_targets
 
 
@@ -262,12 +263,17 @@ def update_diff(
     Raises:
         SyntaxError: the update is malformed.
         ServiceRefused: the update has a SERVICE clause.
+        QueryTooDeep: it could overflow a parser's stack (:mod:`kg.depth`), or it nests deeper than rdflib's
+            recursive parser and engine can follow.
     """
+    check_depth(update)
     refuse_service(update, service_allowlist)  # a target outside the allowlist: the message queries get
     if targets := service_targets(update):  # one in it: updates call none
         raise _service_refusal(targets[0].text)
     try:
         prepared = translateUpdate(parseUpdate(update), base_iri)
+    except RecursionError as err:
+        raise QueryTooDeep("The update is nested too deeply for the update parser: refused.") from err
     except Exception as err:  # pyparsing and rdflib raise several types for a malformed request
         raise SyntaxError(f"malformed SPARQL Update: {err}") from err
     if isinstance(prepared, list):
@@ -295,7 +301,10 @@ def update_diff(
         operations.append(operation)
     prepared.algebra = operations
     overlay = OverlayStore(store, union_default_graph)
-    Dataset(store=overlay).update(prepared)
+    try:
+        Dataset(store=overlay).update(prepared)
+    except RecursionError as err:  # rdflib evaluates the algebra recursively
+        raise QueryTooDeep("The update is nested too deeply for the update engine: refused.") from err
     return _fresh_blank_nodes(overlay.diff, store).against(store)
 
 

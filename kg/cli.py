@@ -17,7 +17,7 @@ import typer
 from kg.annotate.command import annotate_command
 from kg.build import DEFAULT_BUILD_DIR, build
 from kg.changes import Diff
-from kg.errors import KgError, ServiceRefused, ShapeViolation
+from kg.errors import KgError, QueryTooDeep, ServiceRefused, ShapeViolation
 from kg.iris import DEFAULT_BASE_IRI, Minter
 from kg.review.command import review_command
 from kg.store import OxigraphStore
@@ -110,6 +110,8 @@ def query_command(
             typer.echo(render_table(result))
     except SyntaxError as err:
         raise _fail(f"malformed SPARQL: {err}") from err
+    except QueryTooDeep as err:
+        raise _fail(str(err)) from err
 
 
 @app.command("dump")
@@ -190,7 +192,7 @@ def _gated_write(build_dir: Path, base: str, make_diff: Callable[[OxigraphStore]
     try:
         diff = make_diff(store)
         verdict = Gate(minter).judge(store.raw, diff)
-    except (SyntaxError, PermissionError, ProtectedData, ServiceRefused, NotImplementedError) as err:
+    except (SyntaxError, PermissionError, ProtectedData, ServiceRefused, NotImplementedError, QueryTooDeep) as err:
         raise _fail(str(err)) from err
     if not verdict.report.conforms:
         typer.echo(verdict.report.text(), err=True)

@@ -6,6 +6,7 @@
     ├── ShapeViolation       the graph does not conform to the SHACL shapes (carries the report)
     ├── QueryNotFound        no shipped query has that name
     ├── ServiceRefused       a request calls a SERVICE endpoint outside the allowlist, or an update calls one at all
+    ├── QueryTooDeep         a query or update could overflow the engine's stack (kg/depth.py)
     └── LinkError            reconciliation failed: the Wikidata endpoint is unreachable or refused, or a review
                              file is inconsistent
 
@@ -47,6 +48,10 @@ class QueryNotFound(KgError):
 
 class ServiceRefused(KgError):
     """A SERVICE call this server will not make (kg/federation.py); nothing was evaluated or written."""
+
+
+class QueryTooDeep(KgError):
+    """A query or update nests or chains deeper than the engines can take (see :mod:`kg.depth`)."""
 
 
 class LinkError(KgError):

@@ -30,6 +30,7 @@ import pyoxigraph as ox
 from rdflib.namespace import RDF
 
 from kg.changes import Diff
+from kg.depth import check_depth
 from kg.iris import KG
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
@@ -59,6 +60,7 @@ class GraphStore(Protocol):
 
         Raises:
             SyntaxError: the query is malformed.
+            QueryTooDeep: it could overflow the engine's stack (:mod:`kg.depth`).
         """
         ...
 
@@ -144,6 +146,7 @@ class OxigraphStore:
         substitutions: Bindings | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
+        check_depth(sparql)  # a query too deep for the engine's stack would kill the process
         if dataset.default_graphs or dataset.named_graphs:  # the protocol's dataset overrides the query's FROM
             return self._store.query(
                 sparql,

@@ -11,15 +11,14 @@ import hashlib
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote_to_bytes
 
+from kg.depth import check_depth
+from kg.errors import QueryTooDeep
 from kg.store import Dataset
 from server.errors import ProtocolError
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
-
-#: Deeper bracket nesting than this is refused before parsing (the engine's parser recurses on it).
-MAX_NESTING = 200
 
 
 @dataclass(frozen=True)
@@ -161,32 +160,13 @@ def parse_request(
     )
 
 
-def nesting_depth(text: str) -> int:
-    """The deepest nesting of brackets in a query (string literals included: a cheap, safe upper bound).
-
-    >>> nesting_depth("SELECT * WHERE { { ?s ?p (1 + (2)) } }")
-    4
-    """
-    depth = deepest = 0
-    for char in text:
-        if char in "({[":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in ")}]":
-            depth = max(0, depth - 1)
-    return deepest
-
-
 def check_nesting(text: str) -> None:
-    """Raises ProtocolError(400) for a request nested deeper than :data:`MAX_NESTING`.
-
-    The engine's parser recurses on nesting and a deep enough query overflows its stack. A query with fewer
-    opening brackets than the limit cannot be nested deeper, so most queries are not scanned at all.
-    """
-    if text.count("{") + text.count("(") + text.count("[") <= MAX_NESTING:
-        return
-    if nesting_depth(text) > MAX_NESTING:
-        raise ProtocolError(400, f"The request is nested more than {MAX_NESTING} levels deep: refused.")
+    """Raises ProtocolError(400) for a query or update that could overflow the engine's stack (:mod:`kg.depth`:
+    too deeply nested, or too long a chain of operators, blocks or triple patterns)."""
+    try:
+        check_depth(text)
+    except QueryTooDeep as err:
+        raise ProtocolError(400, str(err)) from err
 
 
 def time_limit(requested: str | None, limit: float) -> float:

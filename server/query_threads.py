@@ -13,6 +13,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from kg.depth import QUERY_THREAD_STACK
+
 
 class QueryThreads:
     """A fixed pool of daemon threads running queries, each against its deadline.
@@ -30,8 +32,13 @@ class QueryThreads:
         self._threads = [
             threading.Thread(target=self._work, args=(i,), name=f"{name}-{i}", daemon=True) for i in range(size)
         ]
-        for thread in self._threads:
-            thread.start()
+        # The engine recurses on the query in this thread: a known stack, not whatever the platform gives (kg/depth.py).
+        default = threading.stack_size(QUERY_THREAD_STACK)
+        try:
+            for thread in self._threads:
+                thread.start()
+        finally:
+            threading.stack_size(default)
 
     def submit(self, deadline: float, function: Callable[..., None], *args: object) -> None:
         """Run ``function(*args)`` on the next free thread; ``deadline`` (``time.monotonic()``) is its query's."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from kg.errors import QueryTooDeep
 from kg.iris import PREFIXES
 from kg.store import Dataset, GraphStore
 from server import conneg
@@ -48,6 +49,8 @@ def evaluate(store: GraphStore, job: Job) -> Outcome | tuple[QueryResult, conneg
         result = store.query(job.query, job.dataset, base_iri=job.base_iri)
     except SyntaxError as err:
         return _text(400, f"Malformed SPARQL: {err}")
+    except QueryTooDeep as err:
+        return _text(400, str(err))
     except ValueError as err:  # e.g. an invalid IRI in default-graph-uri
         return _text(400, f"Bad request: {err}")
     except RuntimeError as err:  # a valid query the engine cannot run, e.g. an unknown extension function

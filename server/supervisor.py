@@ -11,8 +11,10 @@ stuck inside the engine can only be stopped by ending its process (docs/timeouts
   keeps them open for the server's life: a connection queued on the socket of a process that is going away
   waits there for the process's replacement instead of being reset when the socket would close;
 - replaces a serving process that exits: one that recycles itself after a runaway query (it says so, goes on
-  serving until its replacement is up, then drains and exits with :data:`RECYCLED`) or one that died; a
-  process that keeps failing at start-up ends the server instead;
+  serving until its replacement is up, then drains and exits with :data:`RECYCLED`) or one that died; only
+  processes that die before they accept connections count as start-up failures, and a few in a row end the
+  server (a process that dies while serving, e.g. of a request that crashed the engine, costs that process's
+  requests, never the server);
 - on a writable server, owns the read-write store itself: it serves the write routes on a Unix socket, to
   which the serving processes forward writes, and publishes a checkpoint after each commit that the serving
   processes reopen on (server/readers.py);
@@ -57,6 +59,8 @@ RECYCLE_GRACE = 2.0
 LATE_REQUEST_WAIT = 0.25
 #: How long a recycling process waits for its replacement before it leaves anyway.
 REPLACEMENT_WAIT = 15.0
+#: This many serving processes in a row dying before they accept connections stop the server.
+START_FAILURES = 3
 _PR_SET_PDEATHSIG = 1
 
 
@@ -215,7 +219,7 @@ class Supervisor:
         self.context = multiprocessing.get_context("spawn")
         self.slots: list[_Slot] = []
         self.recycled = 0
-        self.quick_failures = 0
+        self.start_failures = 0  # serving processes in a row that died before they were ready
         self.writer_server: _WriterServer | None = None
 
     # --- the writer (writable servers only) -------------------------------------------------------------
@@ -245,7 +249,8 @@ class Supervisor:
         return _Slot(sock, process, events, time.monotonic(), leaving)
 
     def _tend(self) -> bool:
-        """Replace serving processes that recycle or exit; False when they keep failing at start-up."""
+        """Replace serving processes that recycle or exit; False when :data:`START_FAILURES` in a row died before
+        they were ready."""
         changed = False
         for index, slot in enumerate(self.slots):
             if slot.leaving is None and slot.events.retiring.is_set():  # recycling: start its replacement now
@@ -260,8 +265,9 @@ class Supervisor:
             code = slot.process.exitcode
             lived = time.monotonic() - slot.started
             log.error("serving process %s exited with %s after %.1f s; starting another", slot.process.pid, code, lived)
-            self.quick_failures = self.quick_failures + 1 if lived < 5 else 0
-            if self.quick_failures >= 3:
+            # Dying while serving is a request's doing (say, one that crashed the engine), not a broken start-up.
+            self.start_failures = 0 if slot.events.ready.is_set() else self.start_failures + 1
+            if self.start_failures >= START_FAILURES:
                 return False
             self.slots[index] = self._spawn(slot.sock, leaving=slot.leaving)
         if changed:

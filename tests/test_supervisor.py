@@ -1,13 +1,18 @@
-"""`kg serve` as a whole: the port, and how connections spread over its serving processes."""
+"""`kg serve` as a whole: the port, how connections spread over its serving processes, and their replacement."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import httpx
 
-from tests.conftest import LiveServer
+from kg.build import BuildResult
+from server.supervisor import START_FAILURES
+from tests.conftest import LiveServer, serve
 
 
 def test_connections_are_spread_over_the_serving_processes(live_server: LiveServer) -> None:
@@ -38,3 +43,35 @@ def test_a_second_server_on_a_taken_port_is_refused(live_server: LiveServer, tmp
     assert result.returncode == 2, result.stderr
     assert "error:" in result.stderr and "in use" in result.stderr
     assert httpx.get(live_server.url + "health").status_code == 200, "the running server is untouched"
+
+
+def answering_process(url: str, not_one_of: set[int], within: float = 60) -> int:
+    """The pid of a serving process, not in ``not_one_of``, that answers ``/health`` (waits for it)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            pid = httpx.get(url + "health", timeout=5).json()["process"]
+            if pid not in not_one_of:
+                return pid
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"no new serving process answered within {within} s")
+
+
+def test_processes_crashing_while_serving_are_replaced_and_never_stop_the_server(built: BuildResult) -> None:
+    """Issue 12: a request that crashes the engine kills its process; that is no start-up failure."""
+    server = serve(built.store_path.parent, {"KG_PROCESSES": "1"})
+    live = next(server)
+    try:
+        crashed: set[int] = set()
+        for _ in range(START_FAILURES + 2):  # each replacement dies moments after it is ready
+            pid = answering_process(live.url, crashed)
+            os.kill(pid, signal.SIGSEGV)
+            crashed.add(pid)
+        answering_process(live.url, crashed)
+        assert live.process.poll() is None, "the supervisor stopped"
+        r = httpx.post(live.url + "sparql", content=b"ASK {}", headers={"Content-Type": "application/sparql-query"})
+        assert r.status_code == 200, r.text
+    finally:
+        server.close()
