@@ -114,7 +114,10 @@ def writable(built: BuildResult, tmp_path_factory: pytest.TempPathFactory) -> It
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=30) as c:
+    # A connection per request: a serving process that recycles closes its idle keep-alive connections, and a
+    # request sent on one at that moment is reset in flight (RFC 9112 §9.3.1: the client may retry). That race is
+    # not a crash; with fresh connections, a reset can only come from a process that died.
+    with httpx.Client(timeout=30, limits=httpx.Limits(max_keepalive_connections=0)) as c:
         yield c
 
 
