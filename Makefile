@@ -14,7 +14,7 @@ NODE_STAMP := node_modules/.package-lock.json
 BENCH_SIZES ?= 100k,1M
 BENCH_ARGS ?=
 
-.PHONY: install build validate serve test lint docs browser bench load fuzz clean
+.PHONY: install build validate serve test lint docs browser java bench load fuzz clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -33,6 +33,10 @@ $(NODE_STAMP): package.json package-lock.json
 browser:
 	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
 
+# The OWL reasoner test runs HermiT (bundled with owlready2), a Java program; install a JRE once if this machine lacks it.
+java:
+	@command -v java >/dev/null || { apt-get update -q && apt-get install -y -q default-jre-headless; }
+
 build: $(BUILD)/store/CURRENT
 
 $(BUILD)/store/CURRENT: $(STAMP) $(BUILD_INPUTS)
@@ -48,7 +52,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(STAMP) $(NODE_STAMP) browser lint
+test: $(STAMP) $(NODE_STAMP) browser java lint
 	$(BIN)/pytest
 
 # Issue 12: 10,000 generated deep and long queries and updates against a real `kg serve` (about 20 minutes);
