@@ -7,6 +7,7 @@ source document, whose sha256 and full text are in the graph, so any fact leads 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
@@ -35,6 +36,20 @@ _STANCE = {
     "describes": KG.Describes,
 }
 _EVENT_KIND = {"PeriodicalIssue": "work"}
+
+
+def period_start(value: str) -> str:
+    """The first instant of an ISO 8601 date, month or year, as an ``xsd:dateTime`` lexical form with no timezone.
+
+    ``kg:dateTime`` (with ``kg:precision``) is the date for OWL 2 reasoners, whose datatype map has ``xsd:dateTime``
+    but not ``xsd:gYearMonth`` or ``xsd:gYear`` (https://www.w3.org/TR/owl2-syntax/#Datatype_Maps). The sources
+    give local calendar dates, so no timezone offset is claimed.
+
+    >>> period_start("2025-06"), period_start("2025"), period_start("2025-05-30")
+    ('2025-06-01T00:00:00', '2025-01-01T00:00:00', '2025-05-30T00:00:00')
+    """
+    year, month, day = (*value.split("-"), "1", "1")[:3]
+    return datetime(int(year), int(month), int(day)).isoformat()
 
 
 def _n(term: str) -> NamedNode:
@@ -208,6 +223,7 @@ class _Compiler:
         yield self.q(node, RDF.type, _n(KG.DateSpecification))
         yield self.q(node, RDFS.label, _lit(d.value))
         yield self.q(node, KG.dateValue, _lit(d.value, _DATE_TYPE[len(d.value)]))
+        yield self.q(node, KG.dateTime, _lit(period_start(d.value), XSD.dateTime))
         yield self.q(node, KG.precision, _n(_PRECISION[d.precision]))
         yield self.q(node, KG.dateStatus, _n(_DATE_STATUS[d.status]))
         yield self.q(node, KG.inferenceBasis, _lit(d.basis, lang="en"))

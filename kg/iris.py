@@ -109,8 +109,7 @@ class KG(DefinedNamespace):
     publicationDate: _URIRef
     # datatype properties
     remit: _URIRef
-    dateValue: _URIRef
-    statedValue: _URIRef
+    dateTime: _URIRef
     inferenceBasis: _URIRef
     fullText: _URIRef
     sha256: _URIRef
@@ -119,6 +118,9 @@ class KG(DefinedNamespace):
     metadataEvidence: _URIRef
     orderInSource: _URIRef
     listPosition: _URIRef
+    # annotation properties (their XML Schema date types are outside the OWL 2 datatype map)
+    dateValue: _URIRef
+    statedValue: _URIRef
 
 
 ORG = Namespace("http://www.w3.org/ns/org#")

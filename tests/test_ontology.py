@@ -152,6 +152,14 @@ def owl_lite_violations(g: Graph) -> list[str]:
         for s, o in g.subject_objects(pred):
             need_property(s, _curie(pred))
             need_property(o, _curie(pred))
+    # OWL Lite and DL (OWL 1 Reference, section 7.1): no property axioms on annotation properties.
+    for pred in (RDFS.domain, RDFS.range, RDFS.subPropertyOf):
+        for s in g.subjects(pred):
+            if OWL.AnnotationProperty in kinds.get(s, ()):
+                problems.append(f"annotation property {_curie(s)} has an {_curie(pred)}")
+    for p in g.subjects(RDF.type, OWL.FunctionalProperty):
+        if OWL.AnnotationProperty in kinds.get(p, ()):
+            problems.append(f"annotation property {_curie(p)} is functional")
     for s, o in g.subject_objects(RDFS.domain):
         need_property(s, "rdfs:domain")
         need_class(o, f"{_curie(s)} rdfs:domain")
@@ -280,6 +288,8 @@ _BAD = {
     "undeclared-class": ("ex:A rdfs:subClassOf ex:Undeclared .", "not declared owl:Class"),
     "datatype-range": ("ex:d a owl:DatatypeProperty ; rdfs:range ex:A .", "not an XML Schema datatype"),
     "punning": ("ex:p a owl:DatatypeProperty .", "kinds of property"),
+    "annotation-domain": ("ex:n a owl:AnnotationProperty ; rdfs:domain ex:A .", "annotation property"),
+    "annotation-functional": ("ex:n a owl:AnnotationProperty, owl:FunctionalProperty .", "is functional"),
 }
 _PREAMBLE = """
 @prefix ex: <http://example.org/#> . @prefix owl: <http://www.w3.org/2002/07/owl#> .
@@ -353,6 +363,9 @@ def test_data_uses_declared_terms_as_declared(ontology: Graph, data: Graph) -> N
                     problems.append(f"datatype property {p} has resource {o}")
                 elif (rng := ontology.value(p, RDFS.range)) not in (None, RDFS.Literal) and _datatype(o) != rng:
                     problems.append(f"datatype property {p} has {_datatype(o)} literal {o!r}, range {rng}")
+            elif (p, RDF.type, OWL.AnnotationProperty) in ontology:
+                if not isinstance(o, Literal):
+                    problems.append(f"annotation property {p} has resource {o}")
             else:
                 problems.append(f"undeclared property {p}")
         if p == RDF.type and o.startswith(KG_NS) and (o, RDF.type, OWL.Class) not in ontology:
