@@ -3,7 +3,7 @@
 Each synthetic article is a :class:`kg.model.Article` whose source text is *written from its statements*: every
 sentence is assembled piece by piece and the offsets of each piece are recorded as it is appended, so every
 span (statements, holdings, events, dates) selects exactly its text. The articles are compiled with the project's
-own :func:`kg.compile.compile_article`, the Wikidata links with :func:`kg.links.compile_links` and the ontology
+own :func:`kg.compile.compile_article`, the Wikidata links with :func:`kg.link.mappings.compile_links` and the ontology
 with :func:`kg.build.ontology_quads`, so the graph has the shape of the real one and passes the SHACL shapes.
 
 The vocabulary the competency queries look for is kept: the concept labelled "strategic autonomy" (CQ1, CQ4,
@@ -35,7 +35,7 @@ import pyoxigraph as ox
 from kg.build import ontology_quads
 from kg.compile import compile_article
 from kg.iris import Minter, slugify
-from kg.links import Mapping, MappingSet, compile_links
+from kg.link.mappings import Mapping, MappingSet, compile_links
 from kg.model import (
     Article,
     Collection,

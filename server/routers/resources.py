@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from rdflib.namespace import OWL, RDF, RDFS
 
-from kg.iris import KG, PREFIXES, WD
+from kg.iris import KG, PREFIXES, WD, Minter
 from kg.queries import load, pin
 from kg.store import GraphStore
 from server import conneg
@@ -171,7 +171,7 @@ def entity(request: Request, path: str, format: str | None = None) -> Response:
             raise ProtocolError(
                 406, f"No acceptable format: this resource is available as {conneg.describe(ENTITY_OFFERS)}."
             )
-    iri = request.app.state.settings.base_iri + "id/" + stem
+    iri = Minter(request.app.state.settings.base_iri).id_path(stem)
     try:
         node = ox.NamedNode(iri)
     except ValueError as err:
