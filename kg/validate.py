@@ -20,8 +20,6 @@ from kg.changes import to_rdflib as term
 from kg.iris import SH
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-
-
 SHAPES_DIR = PROJECT_DIR / "shapes"
 ONTOLOGY_FILE = PROJECT_DIR / "ontology" / "kg.ttl"
 
