@@ -7,7 +7,7 @@ BUILD := build
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-BUILD_INPUTS := $(wildcard kg/sources/*) $(wildcard kg/*.py) kg/annotation.schema.json ontology/kg.ttl $(wildcard shapes/*.ttl)
+BUILD_INPUTS := $(wildcard kg/sources/*) $(wildcard kg/*.py) $(wildcard kg/link/*.py) kg/annotation.schema.json ontology/kg.ttl $(wildcard shapes/*.ttl)
 
 NODE_STAMP := node_modules/.package-lock.json
 

@@ -21,8 +21,9 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
+from config import DATA, RESULTS_DIR, log  # noqa: E402
+from measure import run_wrk  # noqa: E402
 from peers import Peer, free_port  # noqa: E402
-from run import DATA, RESULTS_DIR, log, run_wrk  # noqa: E402
 from workloads import OURS, subjects, workloads  # noqa: E402
 
 

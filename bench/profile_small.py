@@ -23,8 +23,9 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import psutil  # noqa: E402
+from config import DATA, log  # noqa: E402
+from measure import run_wrk  # noqa: E402
 from peers import KgServer  # noqa: E402
-from run import DATA, log, run_wrk  # noqa: E402
 from workloads import OURS, subjects, workloads  # noqa: E402
 
 # (label, substring of a frame) — inclusive: a sample counts once if any of its frames matches.

@@ -16,7 +16,7 @@ from kg.drafts import compile_draft
 from kg.dump import write_dumps
 from kg.errors import AnnotationError, ShapeViolation
 from kg.iris import Minter
-from kg.links import link_quads
+from kg.link.mappings import link_quads
 from kg.store import OxigraphStore, write_store
 from kg.validate import ONTOLOGY_FILE, validate_quads
 

@@ -21,6 +21,7 @@ from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.store import Store
 from rdflib.term import Node
 
+from kg import upstream_patches
 from kg.depth import check_depth
 from kg.errors import QueryTooDeep, ServiceRefused
 from kg.federation import refuse_service, service_targets
@@ -96,13 +97,6 @@ def _graph_to_ox(context: Graph | Node | None) -> ox.NamedNode | ox.BlankNode | 
 
 
 # --- the overlay ----------------------------------------------------------------------------------
-
-
-# rdflib's update engine: with SPARQL_DEFAULT_GRAPH_UNION it treats the whole Dataset as the default graph (so
-# `+= triples`, CLEAR DEFAULT, ADD/COPY/MOVE DEFAULT act on quads of every graph), and with SPARQL_LOAD_GRAPHS it
-# fetches the IRI of every USING / USING NAMED / FROM from the web or the file system.
-rdflib_sparql.SPARQL_DEFAULT_GRAPH_UNION = False
-rdflib_sparql.SPARQL_LOAD_GRAPHS = False
 
 
 def _service_refusal(target: str) -> ServiceRefused:
@@ -266,6 +260,7 @@ def update_diff(
         QueryTooDeep: it could overflow a parser's stack (:mod:`kg.depth`), or it nests deeper than rdflib's
             recursive parser and engine can follow.
     """
+    upstream_patches.install()  # rdflib's update engine must not load USING/FROM IRIs nor union the Dataset
     check_depth(update)
     refuse_service(update, service_allowlist)  # a target outside the allowlist: the message queries get
     if targets := service_targets(update):  # one in it: updates call none

@@ -299,16 +299,10 @@ def link_command(
 ) -> None:
     """Propose Wikidata links for unlinked entities (a review file in SSSOM), or accept the reviewed ones."""
     from kg.errors import LinkError
-    from kg.link import (
-        DEFAULT_PROPOSALS,
-        VERIFIED_TABLE,
-        WIKIDATA_SPARQL,
-        accept_proposals,
-        decide,
-        link_status,
-        load_entities,
-        write_proposals,
-    )
+    from kg.federation import WIKIDATA_SPARQL
+    from kg.link.decisions import decide
+    from kg.link.entities import load_entities
+    from kg.link.proposals import DEFAULT_PROPOSALS, VERIFIED_TABLE, accept_proposals, link_status, write_proposals
     from kg.link.wikidata import WikidataClient, candidates_for
 
     review_file = out or DEFAULT_PROPOSALS

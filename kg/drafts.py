@@ -29,13 +29,12 @@ def compile_draft(path: Path, minter: Minter) -> list[ox.Quad]:
         AnnotationError: the file fails a check (schema, reference or span).
     """
     article = load_article(path, drafts=True)
-    reviewed = minter.graph(article.source.slug)
-    draft = ox.NamedNode(minter.draft_graph(article.source.slug))
+    slug = article.source.slug
+    reviewed = minter.graph(slug)
+    draft = ox.NamedNode(minter.draft_graph(slug))
 
     def move(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-        if isinstance(term, ox.NamedNode) and (term.value == reviewed or term.value.startswith(reviewed + "/")):
-            return ox.NamedNode(draft.value + term.value[len(reviewed) :])
-        return term
+        return ox.NamedNode(minter.in_draft_graph(term.value, slug)) if isinstance(term, ox.NamedNode) else term
 
     label = ox.NamedNode(str(RDFS.label))
     quads = [

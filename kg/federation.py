@@ -29,6 +29,9 @@ from dataclasses import dataclass
 
 from kg.errors import ServiceRefused
 
+#: The public Wikidata Query Service: ``kg link``'s default endpoint and the server's default SERVICE allowlist.
+WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
+
 _SERVICE = re.compile(r"SERVICE", re.IGNORECASE)
 _SILENT = re.compile(r"SILENT", re.IGNORECASE)
 #: Whitespace (a superset of SPARQL's four characters: safe, the engine rejects the others) and comments.

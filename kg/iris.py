@@ -219,13 +219,35 @@ class Minter:
         if not self.base.endswith(("/", "#")):
             raise ValueError(f"base IRI must end with '/' or '#': {self.base!r}")
 
-    def entity(self, kind: str, slug: str) -> str:
-        """IRI of an entity of ``kind`` (one of :data:`ENTITY_KINDS`)."""
+    @property
+    def id_space(self) -> str:
+        """The namespace of every entity IRI (VoID's ``void:uriSpace``; the server dereferences it under ``/id/``)."""
+        return f"{self.base}id/"
+
+    def id_path(self, path: str) -> str:
+        """The IRI that ``/id/{path}`` names on our server; unchecked (it may name nothing).
+
+        >>> Minter().id_path("person/nakatani-gen")
+        'https://w3id.org/akg/id/person/nakatani-gen'
+        """
+        return self.id_space + path
+
+    def entity_namespace(self, kind: str) -> str:
+        """The namespace of the entities of ``kind`` (a CURIE prefix in the SSSOM tables).
+
+        >>> Minter().entity_namespace("post")
+        'https://w3id.org/akg/id/post/'
+        """
         if kind not in ENTITY_KINDS:
             raise ValueError(f"unknown entity kind {kind!r}")
+        return f"{self.id_space}{kind}/"
+
+    def entity(self, kind: str, slug: str) -> str:
+        """IRI of an entity of ``kind`` (one of :data:`ENTITY_KINDS`)."""
+        namespace = self.entity_namespace(kind)
         if not all(is_slug(part) for part in slug.split("/")):
             raise ValueError(f"not a slug: {slug!r}")
-        return f"{self.base}id/{kind}/{slug}"
+        return namespace + slug
 
     def part(self, owner_iri: str, *segments: str) -> str:
         """IRI of a node that only exists as part of another (an anchor, a selector, a stance)."""
@@ -243,6 +265,17 @@ class Minter:
         """
         return f"{self.graph(source_slug)}/draft"
 
+    def in_draft_graph(self, iri: str, source_slug: str) -> str:
+        """``iri`` moved under the source's draft graph if it is the source's graph or part of it, else unchanged.
+
+        >>> Minter().in_draft_graph("https://w3id.org/akg/graph/new-article/anchor/1", "new-article")
+        'https://w3id.org/akg/graph/new-article/draft/anchor/1'
+        """
+        reviewed = self.graph(source_slug)
+        if iri == reviewed or iri.startswith(reviewed + "/"):
+            return self.draft_graph(source_slug) + iri[len(reviewed) :]
+        return iri
+
     def links_graph(self, target: str) -> str:
         """IRI of the named graph that holds the links to one external dataset (e.g. ``wikidata``)."""
         return f"{self.base}graph/links-{target}"
@@ -251,6 +284,30 @@ class Minter:
     def ontology_graph(self) -> str:
         """IRI of the named graph that holds the ontology."""
         return f"{self.base}graph/ontology"
+
+    @property
+    def dataset(self) -> str:
+        """IRI of the dataset as a whole (the subject of its VoID description)."""
+        return f"{self.base}dataset"
+
+    @property
+    def mappings_namespace(self) -> str:
+        """The namespace of SSSOM mapping sets and of their extension slots."""
+        return f"{self.base}mappings/"
+
+    def mapping_set(self, name: str) -> str:
+        """IRI of one SSSOM mapping set (e.g. ``wikidata-proposals``, the review file of ``kg link``)."""
+        return self.mappings_namespace + name
+
+    def rebased(self, iri: str, old_base: str = DEFAULT_BASE_IRI) -> str:
+        """``iri``, minted under ``old_base``, under this base instead; any other IRI unchanged.
+
+        >>> Minter("https://example.org/kg/").rebased("https://w3id.org/akg/id/person/x")
+        'https://example.org/kg/id/person/x'
+        >>> Minter().rebased("http://www.wikidata.org/entity/Q1")
+        'http://www.wikidata.org/entity/Q1'
+        """
+        return self.base + iri[len(old_base) :] if iri.startswith(old_base) else iri
 
     def is_local(self, iri: str) -> bool:
         """Whether ``iri`` is minted under this base (and so dereferences on our server)."""

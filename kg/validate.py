@@ -7,57 +7,19 @@ graph, so ``sh:targetClass`` reaches instances of subclasses (https://www.w3.org
 from __future__ import annotations
 
 from collections.abc import Iterable, Set
-from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
 import pyshacl
-from pyshacl.shape import Shape
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS
-from rdflib.plugins.sparql import prepareQuery
-from rdflib.plugins.sparql.processor import SPARQLProcessor
-from rdflib.plugins.sparql.sparql import Query
 
+from kg import upstream_patches
 from kg.changes import to_rdflib as term
 from kg.iris import SH
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-
-
-@lru_cache(maxsize=1024)
-def _prepared(text: str, base: str | None, namespaces: tuple[tuple[str, str], ...]) -> Query:
-    return prepareQuery(text, initNs=dict(namespaces), base=base)
-
-
-def _cached_query(self, query, initBindings=None, initNs=None, base=None, DEBUG=False):
-    if isinstance(query, str):
-        query = _prepared(query, base, tuple(sorted((k, str(v)) for k, v in (initNs or {}).items())))
-    return _original_query(self, query, initBindings, None, base, DEBUG)
-
-
-# pyshacl hands rdflib the same SHACL-SPARQL query text for every focus node, and rdflib re-parses it every
-# time: parsing was 85 % of a gated write's validation. Prepared queries are cached by text instead.
-_original_query = SPARQLProcessor.query
-SPARQLProcessor.query = _cached_query  # type: ignore[method-assign]
-
-# The targets a validation may have (None: every target of every shape). pyshacl's own ``focus_nodes`` option is
-# not used for this: it also filters the value nodes that nested shapes (sh:or, sh:qualifiedValueShape) are
-# evaluated on, so a literal failing ``sh:or ([sh:datatype …] …)`` would pass. Restricting the targets of each
-# shape, and nothing else, keeps every constraint on the remaining focus nodes intact.
-_targets: ContextVar[Set[object] | None] = ContextVar("kg_validation_targets", default=None)
-_original_focus_nodes = Shape.focus_nodes
-
-
-def _restricted_focus_nodes(self, data_graph, debug=False):
-    found = _original_focus_nodes(self, data_graph, debug=debug)
-    allowed = _targets.get()
-    return found if allowed is None else {node for node in found if node in allowed}
-
-
-Shape.focus_nodes = _restricted_focus_nodes  # type: ignore[method-assign]
 SHAPES_DIR = PROJECT_DIR / "shapes"
 ONTOLOGY_FILE = PROJECT_DIR / "ontology" / "kg.ttl"
 
@@ -143,9 +105,12 @@ def validate_graph(
     validates a neighbourhood whose other nodes are described only as far as those focus nodes' shapes read.
     ``inplace`` lets pyshacl add the ontology to ``data`` itself instead of to a copy (for a graph built only
     to be validated).
+
+    Raises:
+        UpstreamVersionError: pyshacl or rdflib is at a version kg/upstream_patches.py does not know.
     """
-    token = _targets.set(targets)
-    try:
+    upstream_patches.install()
+    with upstream_patches.restricted_targets(targets):
         conforms, report_graph, _ = pyshacl.validate(
             data,
             shacl_graph=shapes if shapes is not None else load_shapes(),
@@ -155,8 +120,6 @@ def validate_graph(
             allow_warnings=False,
             inplace=inplace,
         )
-    finally:
-        _targets.reset(token)
     results = []
     for node in report_graph.subjects(RDF.type, SH.ValidationResult):
         get = report_graph.value

@@ -27,7 +27,7 @@ def void_description(store: GraphStore, minter: Minter, endpoint: str, dumps: li
     g = Graph(bind_namespaces="none")
     g.bind("void", VOID)
     g.bind("dcterms", DCTERMS)
-    dataset = URIRef(minter.base + "dataset")
+    dataset = URIRef(minter.dataset)
     g.add((dataset, RDF.type, VOID.Dataset))
     g.add((dataset, DCTERMS.title, Literal("Article knowledge graph", lang="en")))
     g.add(
@@ -54,7 +54,7 @@ def void_description(store: GraphStore, minter: Minter, endpoint: str, dumps: li
         )
     )
     g.add((dataset, VOID.sparqlEndpoint, URIRef(endpoint)))
-    g.add((dataset, VOID.uriSpace, Literal(minter.base + "id/")))
+    g.add((dataset, VOID.uriSpace, Literal(minter.id_space)))
     g.add((dataset, VOID.feature, FORMATS.Turtle))
     g.add((dataset, VOID.feature, FORMATS["N-Quads"]))
     for dump in dumps:

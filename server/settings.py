@@ -16,11 +16,8 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
+from kg.federation import WIKIDATA_SPARQL  # the one SERVICE endpoint allowed unless a deployment says otherwise
 from kg.iris import DEFAULT_BASE_IRI
-
-#: The public Wikidata Query Service: the one SERVICE endpoint allowed unless a deployment says otherwise
-#: (the same as ``kg.link.WIKIDATA_SPARQL``, repeated so that the server does not import the linker).
-WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
 
 
 class SettingError(ValueError):

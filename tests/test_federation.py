@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from kg.build import BuildResult
-from kg.link import WIKIDATA_SPARQL
+from kg.federation import WIKIDATA_SPARQL
 from kg.queries import load
 from server.federation import disallowed_service
 from server.settings import Settings

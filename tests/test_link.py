@@ -2,7 +2,7 @@
 
 The real command runs on the real build and talks HTTP to a second instance of our own server that serves the
 fixture; the review file it writes is read back with an independent SSSOM parser (sssom-pydantic) and with
-kg/links.py's own reader.
+kg/link/mappings.py's own reader.
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ from kg.build import BuildResult, compile_sources
 from kg.cli import app
 from kg.errors import LinkError
 from kg.iris import Minter
-from kg.link import VERIFIED_TABLE, load_entities, read_table
+from kg.link.entities import load_entities
+from kg.link.mappings import link_quads, read_mapping_set
+from kg.link.proposals import VERIFIED_TABLE, read_table
 from kg.link.wikidata import USER_AGENT, WikidataClient, values_block
-from kg.links import link_quads, read_mapping_set
 from kg.store import OxigraphStore
 from kg.validate import validate_quads
 from tests.fixtures.wikidata.standin import running_standin
@@ -134,7 +135,7 @@ def test_the_review_file_is_valid_sssom(default_run: Run) -> None:
         assert 0 <= mapping.confidence <= 1
         assert mapping.mapping_tool is not None and mapping.mapping_tool.name == "kg link"
         assert mapping.extensions["review"].value in ("accept", "review", "reject")
-    # and kg/links.py reads it as it reads the verified table (the two extra columns are ignored)
+    # and kg/link/mappings.py reads it as it reads the verified table (the two extra columns are ignored)
     assert len(read_mapping_set(default_run.path, Minter()).mappings) == 6
 
 

@@ -27,10 +27,17 @@ from kg.annotate.lexicon import (
     MEDIA_AFTER,
     MEDIA_NOUNS,
     ORG_KEYWORDS,
-    REPORTING_VERBS,
     TITLE_HEADS,
 )
-from kg.annotate.names import initial_offsets, is_acronym, is_name_token, name_runs, strip_initial
+from kg.annotate.names import (
+    has_complement,
+    initial_offsets,
+    is_acronym,
+    name_runs,
+    split_run,
+    split_title,
+    strip_initial,
+)
 from kg.iris import slugify
 
 _FORCES_RE = re.compile(r"\b(?P<state>[A-Z][\w.]*(?: [A-Z]\w+)?)(?:’s|'s)? (?P<noun>military|armed forces|navy|army)\b")
@@ -107,13 +114,13 @@ def find_entities(doc: Document, gaz: Gazetteer, quotes: list[tuple[int, int]] =
     person_tokens: set[str] = set()
 
     deferred: list[list[Token]] = []
-    for run in (part for r in all_runs for part in _split_run(strip_initial(r, initial, text, table), gaz)):
+    for run in (part for r in all_runs for part in split_run(strip_initial(r, initial, text, table), gaz)):
         if not run:
             continue
-        if _has_complement(run):
+        if has_complement(run):
             deferred.append(run)
             continue
-        name_toks, cue = _split_title(run, text)
+        name_toks, cue = split_title(run, text)
         name = text[name_toks[0].start : name_toks[-1].end] if name_toks else ""
         if not name or (name in table and not cue):
             continue
@@ -169,61 +176,6 @@ def find_entities(doc: Document, gaz: Gazetteer, quotes: list[tuple[int, int]] =
     used = {s for _, _, s in result.mentions}
     result.found = {s: f for s, f in result.found.items() if s in used}
     return result
-
-
-def _split_run(run: list[Token], gaz: Gazetteer) -> list[list[Token]]:
-    """Two titled names joined by "and" ("President Yoon and Prime Minister Kishida") are two runs; a state after
-    a titled name ("Prime Minister Ishiba Shigeru of Japan") says where the office is, and is no part of the name."""
-    titled = [i for i, t in enumerate(run) if t.text.lower() in TITLE_HEADS]
-    for i, t in enumerate(run):
-        if t.text == "and" and any(h < i for h in titled) and any(h > i for h in titled):
-            return _split_run(run[:i], gaz) + _split_run(run[i + 1 :], gaz)
-    if titled:
-        for i, t in enumerate(run):
-            rest = [x.text for x in run[i + 1 :] if x.text != "the"]
-            if i > titled[0] + 1 and t.text == "of" and rest and gaz.state_for(" ".join(rest)) is not None:
-                return [run[:i], run[i + 1 :]]
-    return [run]
-
-
-def _name_token(t: Token) -> bool:
-    """A token of a person's name, the full stop of an initial and a suffix's comma included ("Biden, Jr.")."""
-    return is_name_token(t) or t.text in (".", ",")
-
-
-def _split_title(run: list[Token], text: str) -> tuple[list[Token], str]:
-    """The person's name inside a titled run ("Defense Minister Nakatani Gen") and the cue, or the run and ""."""
-    heads = [i for i, t in enumerate(run) if t.text.lower() in TITLE_HEADS or t.text.lower() in HONORIFICS]
-    after = text[run[-1].end : run[-1].end + 60]
-    before = text[max(0, run[0].start - 40) : run[0].start]
-    if heads:
-        rest = run[heads[-1] + 1 :]
-        if rest and rest[0].text == "of":  # "Minister of Economic Security Kobayashi": the name is at the end
-            caps = [t for t in rest if t.text not in CONNECTORS]
-            rest = caps[-2:] if len(caps) >= 3 else caps[-1:]
-            if len(caps) < 2:
-                return run, ""
-        if rest and all(_name_token(t) for t in rest) and not any(t.text in ORG_KEYWORDS for t in rest):
-            return rest, f"title before the name: “{text[run[0].start : run[-1].end]}”"
-        return run, ""
-    if any(t.text in ORG_KEYWORDS or t.text in EVENT_KEYWORDS for t in run) or is_acronym(run):
-        return run, ""
-    words = re.findall(r"[\w’']+", after)[:1]
-    if words and words[0].lower() in REPORTING_VERBS and len(run) <= 3:
-        return run, f"“{text[run[0].start : run[-1].end]} {words[0]}”: the subject of a reporting verb"
-    if re.match(
-        r",\s+(?:a|an|the)\s+(?:former\s+|then-|senior\s+|deputy\s+|\w+\s+){0,4}?(?:" + "|".join(TITLE_HEADS) + r")\b",
-        after,
-    ):
-        return run, "an appositive names an office or role"
-    if re.search(r"\b(?:said|says|told|according to)\s+$", before, re.IGNORECASE) and 2 <= len(run) <= 3:
-        return run, "named right after a reporting verb"
-    return run, ""
-
-
-def _has_complement(run: list[Token]) -> bool:
-    heads = [i for i, t in enumerate(run) if t.text.lower() in TITLE_HEADS]
-    return bool(heads) and heads[-1] + 1 < len(run) and run[heads[-1] + 1].text == "of"
 
 
 def _full_names(result: Entities, text: str, gaz: Gazetteer) -> None:

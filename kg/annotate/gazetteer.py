@@ -238,7 +238,7 @@ def _add_file(gaz: Gazetteer, data: dict, origin: str) -> None:  # type: ignore[
 
 def _add_store(gaz: Gazetteer, store_path: Path) -> None:
     """Labels of actors, posts and concepts in the built store (read-only; a locked store is skipped)."""
-    from kg.link import KINDS
+    from kg.link.entities import KINDS
     from kg.store import OxigraphStore
 
     query = resources.files(__package__).joinpath("gazetteer.rq").read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ _CLASS = {"person": KG.Person, "organization": KG.Organization, "state": KG.Stat
 
 def add_candidates(draft: dict[str, Any], endpoint: str, timeout: float = 10.0) -> str:
     """Add ``suggested.wikidata`` (best three candidates) to each new entity; returns a one-line summary."""
-    from kg.link import Entity
+    from kg.link.entities import Entity
     from kg.link.wikidata import WikidataClient, candidates_for
 
     minter = Minter()

@@ -1,6 +1,8 @@
-"""Candidate names: maximal runs of capitalised tokens, and the capitals that say nothing (sentence starts).
+"""Candidate names: maximal runs of capitalised tokens, the capitals that say nothing (sentence starts), and a
+run split into its names and titles.
 
-Split from :mod:`kg.annotate.entities`, which decides what each run names; this module only finds the runs.
+Split from :mod:`kg.annotate.entities`, which decides what each run names; this module only finds and splits
+the runs.
 """
 
 from __future__ import annotations
@@ -8,8 +10,16 @@ from __future__ import annotations
 import re
 
 from kg.annotate.document import Document, Token, tokens
-from kg.annotate.gazetteer import Known
-from kg.annotate.lexicon import CONNECTORS, FUNCTION_WORDS, REPORTING_VERBS
+from kg.annotate.gazetteer import Gazetteer, Known
+from kg.annotate.lexicon import (
+    CONNECTORS,
+    EVENT_KEYWORDS,
+    FUNCTION_WORDS,
+    HONORIFICS,
+    ORG_KEYWORDS,
+    REPORTING_VERBS,
+    TITLE_HEADS,
+)
 
 
 def initial_offsets(doc: Document) -> set[int]:
@@ -100,3 +110,59 @@ def strip_initial(run: list[Token], initial: set[int], text: str, table: dict[st
 
 def is_acronym(run: list[Token]) -> bool:
     return len(run) == 1 and bool(re.fullmatch(r"[A-Z]{2,6}|(?:[A-Z]\.){2,}", run[0].text))
+
+
+def split_run(run: list[Token], gaz: Gazetteer) -> list[list[Token]]:
+    """Two titled names joined by "and" ("President Yoon and Prime Minister Kishida") are two runs; a state after
+    a titled name ("Prime Minister Ishiba Shigeru of Japan") says where the office is, and is no part of the name."""
+    titled = [i for i, t in enumerate(run) if t.text.lower() in TITLE_HEADS]
+    for i, t in enumerate(run):
+        if t.text == "and" and any(h < i for h in titled) and any(h > i for h in titled):
+            return split_run(run[:i], gaz) + split_run(run[i + 1 :], gaz)
+    if titled:
+        for i, t in enumerate(run):
+            rest = [x.text for x in run[i + 1 :] if x.text != "the"]
+            if i > titled[0] + 1 and t.text == "of" and rest and gaz.state_for(" ".join(rest)) is not None:
+                return [run[:i], run[i + 1 :]]
+    return [run]
+
+
+def _person_name_token(t: Token) -> bool:
+    """A token of a person's name, the full stop of an initial and a suffix's comma included ("Biden, Jr.")."""
+    return is_name_token(t) or t.text in (".", ",")
+
+
+def split_title(run: list[Token], text: str) -> tuple[list[Token], str]:
+    """The person's name inside a titled run ("Defense Minister Nakatani Gen") and the cue, or the run and ""."""
+    heads = [i for i, t in enumerate(run) if t.text.lower() in TITLE_HEADS or t.text.lower() in HONORIFICS]
+    after = text[run[-1].end : run[-1].end + 60]
+    before = text[max(0, run[0].start - 40) : run[0].start]
+    if heads:
+        rest = run[heads[-1] + 1 :]
+        if rest and rest[0].text == "of":  # "Minister of Economic Security Kobayashi": the name is at the end
+            caps = [t for t in rest if t.text not in CONNECTORS]
+            rest = caps[-2:] if len(caps) >= 3 else caps[-1:]
+            if len(caps) < 2:
+                return run, ""
+        if rest and all(_person_name_token(t) for t in rest) and not any(t.text in ORG_KEYWORDS for t in rest):
+            return rest, f"title before the name: “{text[run[0].start : run[-1].end]}”"
+        return run, ""
+    if any(t.text in ORG_KEYWORDS or t.text in EVENT_KEYWORDS for t in run) or is_acronym(run):
+        return run, ""
+    words = re.findall(r"[\w’']+", after)[:1]
+    if words and words[0].lower() in REPORTING_VERBS and len(run) <= 3:
+        return run, f"“{text[run[0].start : run[-1].end]} {words[0]}”: the subject of a reporting verb"
+    if re.match(
+        r",\s+(?:a|an|the)\s+(?:former\s+|then-|senior\s+|deputy\s+|\w+\s+){0,4}?(?:" + "|".join(TITLE_HEADS) + r")\b",
+        after,
+    ):
+        return run, "an appositive names an office or role"
+    if re.search(r"\b(?:said|says|told|according to)\s+$", before, re.IGNORECASE) and 2 <= len(run) <= 3:
+        return run, "named right after a reporting verb"
+    return run, ""
+
+
+def has_complement(run: list[Token]) -> bool:
+    """Whether the run's last title takes an "of" complement ("Minister of Defense …")."""
+    heads = [i for i, t in enumerate(run) if t.text.lower() in TITLE_HEADS]
+    return bool(heads) and heads[-1] + 1 < len(run) and run[heads[-1] + 1].text == "of"

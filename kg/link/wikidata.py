@@ -33,8 +33,10 @@ import httpx
 import pyoxigraph as ox
 
 from kg.errors import LinkError
+from kg.federation import WIKIDATA_SPARQL
 from kg.iris import KG, WD, WDT
-from kg.link import WIKIDATA_SPARQL, Candidate, Entity, shipped_query
+from kg.link.decisions import Candidate
+from kg.link.entities import Entity, shipped_query
 
 USER_AGENT = "article-kg/0.1 (https://w3id.org/akg/; research knowledge graph)"
 RESULTS_JSON = "application/sparql-results+json"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 
-from kg.iris import PREFIXES
+from kg.iris import PREFIXES, Minter
 from server.errors import ProtocolError
 from server.rdf import negotiate_rdf
 
@@ -49,4 +49,4 @@ def read_graph(request: Request) -> Response:
 
 @router.get("/graph/{name}", summary="Dereference a named graph IRI")
 def named_graph(request: Request, name: str) -> Response:
-    return graph_response(request, request.app.state.settings.base_iri + "graph/" + name)
+    return graph_response(request, Minter(request.app.state.settings.base_iri).graph(name))

@@ -13,7 +13,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from rdflib.namespace import OWL, RDF, RDFS
 
-from kg.iris import KG, PREFIXES, WD
+from kg.federation import WIKIDATA_SPARQL
+from kg.iris import KG, PREFIXES, WD, Minter
 from kg.queries import load, pin
 from kg.store import GraphStore
 from server import conneg
@@ -28,7 +29,7 @@ PREFIX schema: <http://schema.org/>
 # What Wikidata says of <{entity}>: its description and statements (needs the Wikidata endpoint).
 SELECT ?property ?value WHERE {{
   <{entity}> owl:sameAs <{item}> .
-  SERVICE <https://query.wikidata.org/sparql> {{
+  SERVICE <{endpoint}> {{
     {{ <{item}> schema:description ?value . FILTER(LANG(?value) = "en") BIND(schema:description AS ?property) }}
     UNION
     {{ <{item}> ?property ?value . FILTER(STRSTARTS(STR(?property), STR(wdt:))) }}
@@ -127,7 +128,11 @@ def _entity_page(request: Request, store: GraphStore, iri: str) -> HTMLResponse:
     ]
     same_as = [t.iri for t in outgoing.get(str(OWL.sameAs), []) if t.iri and t.iri.startswith(str(WD))]
     wikidata = [
-        {"iri": qid, "id": qid.rsplit("/", 1)[-1], "query": WIKIDATA_EXAMPLE.format(entity=iri, item=qid)}
+        {
+            "iri": qid,
+            "id": qid.rsplit("/", 1)[-1],
+            "query": WIKIDATA_EXAMPLE.format(entity=iri, item=qid, endpoint=WIKIDATA_SPARQL),
+        }
         for qid in same_as
     ]
     properties = [
@@ -171,7 +176,7 @@ def entity(request: Request, path: str, format: str | None = None) -> Response:
             raise ProtocolError(
                 406, f"No acceptable format: this resource is available as {conneg.describe(ENTITY_OFFERS)}."
             )
-    iri = request.app.state.settings.base_iri + "id/" + stem
+    iri = Minter(request.app.state.settings.base_iri).id_path(stem)
     try:
         node = ox.NamedNode(iri)
     except ValueError as err:

@@ -17,9 +17,9 @@ import yaml
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from kg.errors import AnnotationError
-from kg.iris import DEFAULT_BASE_IRI, SSSOM, VOID, WD, Minter
+from kg.iris import SSSOM, VOID, WD, Minter
 
-LINKS_DIR = Path(__file__).parent / "links"
+LINKS_DIR = Path(__file__).parent.parent / "links"
 TARGETS = {"wikidata": str(WD)}
 PREDICATES = {"owl:sameAs": OWL.sameAs, "skos:exactMatch": SKOS.exactMatch, "skos:closeMatch": SKOS.closeMatch}
 
@@ -55,7 +55,7 @@ def _expand(curie: str, curie_map: dict[str, str], minter: Minter) -> str:
         raise AnnotationError(f"unknown CURIE prefix in {curie!r}")
     iri = curie_map[prefix] + local
     # The table is written against the default base; a deployment with its own base rebases our IRIs.
-    return minter.base + iri[len(DEFAULT_BASE_IRI) :] if iri.startswith(DEFAULT_BASE_IRI) else iri
+    return minter.rebased(iri)
 
 
 def read_mapping_set(path: Path, minter: Minter) -> MappingSet:
