@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -113,8 +114,10 @@ def newcomer_path(tmp_path: Path) -> str:
     """A PATH holding only python3, make and touch (symlinks): no node, npm, npx, git or compiler."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
+    # python3 is the interpreter under this test's venv, not a wrapper (a pyenv shim is a bash script).
+    python = Path(sys.base_prefix) / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
     for tool in NEWCOMER_TOOLS:
-        found = shutil.which(tool)
+        found = str(python) if tool == "python3" else shutil.which(tool)
         assert found, f"{tool} is not on this machine's PATH"
         (bin_dir / tool).symlink_to(found)
     return str(bin_dir)
