@@ -15,6 +15,7 @@ import kg.dump
 from kg.build import BuildResult, build
 from kg.dump import write_dumps
 from kg.iris import Minter
+from kg.links import LINKS_DIR
 from kg.store import OxigraphStore, write_store_from_file
 
 
@@ -62,6 +63,17 @@ def test_sha256sums_match_every_dump(built: BuildResult) -> None:
         assert hashlib.sha256((built.dump_dir / name).read_bytes()).hexdigest() == digest, name
 
 
+def test_sssom_mapping_table_is_served_as_a_dump_with_its_checksum(server_url: str) -> None:
+    table = (LINKS_DIR / "wikidata.sssom.tsv").read_bytes()
+    r = httpx.get(server_url + "dumps/wikidata.sssom.tsv")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "text/tab-separated-values; charset=utf-8"
+    assert r.content == table
+    digest = hashlib.sha256(table).hexdigest()
+    assert f"{digest}  wikidata.sssom.tsv" in httpx.get(server_url + "dumps/SHA256SUMS").text.splitlines()
+    assert r.headers["etag"] == f'"{digest[:32]}"'
+
+
 def test_nquads_dump_holds_every_quad_of_the_store(built: BuildResult) -> None:
     dataset = Dataset()
     dataset.parse(data=gzip.decompress((built.dump_dir / "all.nq.gz").read_bytes()), format="nquads")
@@ -74,7 +86,8 @@ def test_dump_listing_links_every_file(server_url: str, built: BuildResult) -> N
     r = httpx.get(server_url + "dumps/")
     assert r.status_code == 200
     for path in built.dump_dir.iterdir():
-        assert f'href="/dumps/{path.name}"' in r.text
+        if path.is_file() and not path.name.startswith("."):  # not .serving/, made by any download before
+            assert f'href="/dumps/{path.name}"' in r.text
 
 
 def test_turtle_dump_downloads_as_attachment_and_parses(server_url: str) -> None:
