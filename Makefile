@@ -7,7 +7,10 @@ BUILD := build
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-BUILD_INPUTS := $(wildcard kg/sources/*) $(wildcard kg/*.py) kg/annotation.schema.json ontology/kg.ttl $(wildcard shapes/*.ttl)
+# What `kg build` reads (an audit hook on open() lists them): the sources, the SSSOM mapping tables, the schema, the
+# ontology and the shapes; and the kg package's code, its subpackages included (kg/link/ too, which proposes the links).
+BUILD_INPUTS := $(wildcard kg/sources/*) $(wildcard kg/links/*.sssom.tsv) $(wildcard kg/*.py kg/*/*.py) $(wildcard kg/link/*) \
+	kg/annotation.schema.json ontology/kg.ttl $(wildcard shapes/*.ttl)
 
 NODE_STAMP := node_modules/.package-lock.json
 # npm, where this machine has it, installs the browser tools: the query editor (YASGUI), the API explorer and the
