@@ -1,4 +1,5 @@
-"""The ``kg`` command: build | validate | serve | query | dump | locate | annotate | review.
+"""The ``kg`` command: build | validate | query | dump | locate | serve | update | backup | restore | link |
+annotate | review (``kg --help`` says what each does).
 
 Exit codes follow pySHACL's contract: 0 success (or conforms), 1 the graph does not conform, 2 an error
 (one readable line on stderr, with a hint).

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import typer
 from typer.testing import CliRunner
 
+import kg.cli
 from kg.annotations import annotation_files
 from kg.build import BuildResult
 from kg.cli import app
@@ -23,6 +26,11 @@ def test_help_lists_every_command() -> None:
     assert result.exit_code == 0
     for command in ("build", "validate", "serve", "query", "dump", "locate"):
         assert command in result.output
+
+
+def test_module_docstring_lists_every_command() -> None:
+    listed = set(re.findall(r"\w+", (kg.cli.__doc__ or "").split(":", 1)[1].split("(", 1)[0]))
+    assert set(typer.main.get_command(app).commands) <= listed  # type: ignore[attr-defined]
 
 
 def test_build_reports_counts_and_writes_store_and_dumps(tmp_path: Path) -> None:
