@@ -7,16 +7,23 @@ BUILD := build
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-BUILD_INPUTS := $(wildcard kg/sources/*) $(wildcard kg/*.py) $(wildcard kg/link/*.py) kg/annotation.schema.json ontology/kg.ttl $(wildcard shapes/*.ttl)
+# What `kg build` reads (an audit hook on open() lists them): the sources, the SSSOM mapping tables, the schema, the
+# ontology and the shapes; and the kg package's code, its subpackages included (kg/link/ too, which proposes the links).
+BUILD_INPUTS := $(wildcard kg/sources/*) $(wildcard kg/links/*.sssom.tsv) $(wildcard kg/*.py kg/*/*.py) $(wildcard kg/link/*) \
+	kg/annotation.schema.json ontology/kg.ttl $(wildcard shapes/*.ttl)
 
 NODE_STAMP := node_modules/.package-lock.json
+# npm, where this machine has it, installs the browser tools: the query editor (YASGUI), the API explorer and the
+# tests' Comunica client. `make serve` goes without them (/query is then a plain form); `make test` needs them.
+NPM := $(shell command -v npm 2>/dev/null)
+NODE_TOOLS := $(if $(NPM),$(NODE_STAMP))
 
 BENCH_SIZES ?= 100k,1M
 BENCH_ARGS ?=
 
 .PHONY: install build validate serve test lint docs browser java bench load fuzz clean
 
-install: $(STAMP) $(NODE_STAMP)
+install: $(STAMP) $(NODE_TOOLS)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,11 +33,13 @@ $(STAMP): pyproject.toml
 
 # The query UI's assets (YASGUI) and the Comunica test client come from the npm registry, pinned by package-lock.json.
 $(NODE_STAMP): package.json package-lock.json
+	@$(if $(NPM),,echo "make: npm not found; make test needs it (Node.js and npm) for the query editor and the Comunica client: install them, then run make test again" >&2; exit 1)
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 # The browser tests drive Debian's chromium; install it once if this machine lacks it (needs root, as here).
 browser:
+	@command -v chromium >/dev/null || [ "$$(id -u)" = 0 ] || { echo "make: chromium not found; make test needs it for the browser tests: install it (apt-get install chromium), or run make test once as root" >&2; exit 1; }
 	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
 
 # The OWL reasoner test runs HermiT (bundled with owlready2), a Java program; install a JRE once if this machine lacks it.
@@ -45,7 +54,8 @@ $(BUILD)/store/CURRENT: $(STAMP) $(BUILD_INPUTS)
 validate: build
 	$(BIN)/kg validate --build-dir $(BUILD)
 
-serve: validate $(NODE_STAMP)
+serve: validate $(NODE_TOOLS)
+	@$(if $(NPM),,echo "npm not found: /query is a plain form; for the full query editor install Node.js and npm, then run make serve again")
 	$(BIN)/kg serve --build-dir $(BUILD) --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)

@@ -1,4 +1,5 @@
-"""The ``kg`` command: build | validate | serve | query | dump | locate | annotate | review.
+"""The ``kg`` command: build | validate | query | dump | locate | serve | update | backup | restore | link |
+annotate | review (``kg --help`` says what each does).
 
 Exit codes follow pySHACL's contract: 0 success (or conforms), 1 the graph does not conform, 2 an error
 (one readable line on stderr, with a hint).
@@ -73,9 +74,14 @@ def validate_command(build_dir: BuildDir = DEFAULT_BUILD_DIR, base: Base = DEFAU
     from kg.validate import validate_quads
 
     store = _open_store(build_dir, drafts=True)  # the draft graphs were validated with the rest: they still are
-    ontology_graph = Minter(base).ontology_graph
-    quads = [q for g in store.graphs() if g != ontology_graph for q in store.quads(g)]
-    report = validate_quads(quads)
+    try:
+        ontology_graph = Minter(base).ontology_graph
+        quads = [q for g in store.graphs() if g != ontology_graph for q in store.quads(g)]
+        report = validate_quads(quads)
+    except Exception as err:  # exit 1 says "does not conform": anything else that stops a validation is 2
+        reason = " ".join(str(err).split())  # one line, whatever the library wrote
+        hint = "check --base, shapes/ and ontology/"
+        raise _fail(f"could not validate: {type(err).__name__}: {reason}", hint) from err
     typer.echo(report.text())
     if not report.conforms:
         raise typer.Exit(1)

@@ -1,4 +1,5 @@
-"""Deterministic dumps of the store: Turtle per named graph and whole, N-Quads, gzip copies, SHA256SUMS.
+"""Deterministic dumps of the store: Turtle per named graph and whole, N-Quads, gzip copies, SHA256SUMS; and the
+SSSOM mapping tables the links graphs are compiled from, as they are (kg/link/mappings.py), checksummed with the rest.
 
 Two builds of the same inputs give byte-identical files: quads are sorted, prefixes fixed, and gzip
 is written without a timestamp or file name.
@@ -30,6 +31,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from kg.iris import PREFIXES, Minter
+from kg.link.mappings import mapping_tables
 from kg.store import GraphStore
 
 UNION_NAME = "all"
@@ -305,17 +307,31 @@ def render_dumps(store: GraphStore, minter: Minter) -> dict[str, bytes]:
         return {path.name: path.read_bytes() for path in write_dumps(store, minter, Path(tmp))}
 
 
-def write_dumps(store: GraphStore, minter: Minter, directory: Path) -> list[Path]:
+def _copy_table(table: Path, staged: Path) -> str:
+    """Copy a file as it is; its SHA-256 digest."""
+    shutil.copyfile(table, staged)
+    with staged.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def write_dumps(store: GraphStore, minter: Minter, directory: Path, tables: Iterable[Path] | None = None) -> list[Path]:
     """Write every dump into ``directory`` (created if needed), replacing older dumps there.
 
     Each file is written beside its final name and renamed into place, so a reader (the server, while a write
     rewrites the dumps) always sees a complete file, old or new. The checksum file goes last.
+
+    Args:
+        tables: files published as they are beside the dumps, in the checksum file too (default: the SSSOM
+            mapping tables of ``kg/links/``, from which the links graphs were compiled).
     """
     directory.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=directory, prefix=".sort-"))
     staged: dict[str, Path] = {}
     try:
         digests = _write_dump_files(store, minter, directory, tmp, staged)
+        for table in mapping_tables() if tables is None else tables:
+            staged[table.name] = directory / f".{table.name}.partial"
+            digests[table.name] = _copy_table(table, staged[table.name])
         checksums = "".join(f"{digest}  {name}\n" for name, digest in sorted(digests.items())).encode()
         staged[CHECKSUMS] = directory / f".{CHECKSUMS}.partial"
         staged[CHECKSUMS].write_bytes(checksums)

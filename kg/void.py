@@ -1,6 +1,8 @@
 """A VoID description of the dataset (https://www.w3.org/TR/void/), computed from the store.
 
-It knows nothing of HTTP: the caller passes where the endpoint and dumps are published.
+It knows nothing of HTTP: the caller passes where the endpoint and dumps are published. Only RDF files are
+``void:dataDump`` s ("an RDF dump, partial or complete"); the SSSOM table a linkset was compiled from is its
+``dcterms:source`` (https://www.w3.org/TR/void/#describing-linksets).
 """
 
 from __future__ import annotations
@@ -9,12 +11,17 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
-from kg.iris import FORMATS, KG, ONTOLOGY_IRI, PREFIXES, VOID, Minter
+from kg.dump import dump_name
+from kg.iris import FORMATS, KG, ONTOLOGY_IRI, PREFIXES, SSSOM, VOID, Minter
+from kg.link.mappings import table_name
 from kg.queries import load
 from kg.store import GraphStore
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 VOCABULARIES = tuple(PREFIXES[p] for p in ("kg", "prov", "org", "skos", "oa", "schema", "time"))
+#: The files of the dump directory that are RDF (Turtle, N-Quads, and their gzip copies).
+RDF_DUMPS = (".ttl", ".nq", ".ttl.gz", ".nq.gz")
+TSV = URIRef("https://www.iana.org/assignments/media-types/text/tab-separated-values")
 
 
 def _int(term: object) -> Literal:
@@ -58,7 +65,8 @@ def void_description(store: GraphStore, minter: Minter, endpoint: str, dumps: li
     g.add((dataset, VOID.feature, FORMATS.Turtle))
     g.add((dataset, VOID.feature, FORMATS["N-Quads"]))
     for dump in dumps:
-        g.add((dataset, VOID.dataDump, URIRef(dump)))
+        if dump.endswith(RDF_DUMPS):
+            g.add((dataset, VOID.dataDump, URIRef(dump)))
     for vocabulary in VOCABULARIES:
         g.add((dataset, VOID.vocabulary, URIRef(vocabulary)))
     g.add((dataset, DCTERMS.conformsTo, URIRef(ONTOLOGY_IRI)))
@@ -91,4 +99,26 @@ def void_description(store: GraphStore, minter: Minter, endpoint: str, dumps: li
         g.add((dataset, VOID.subset, subset))
         g.add((subset, RDF.type, VOID.Dataset))
         g.add((subset, FOAF.page, URIRef(graph)))
+    published = {url.rsplit("/", 1)[-1]: url for url in dumps}
+    for row in store.query(load("void_linksets").text):
+        _add_linkset(g, dataset, row, published, minter)
     return g
+
+
+def _add_linkset(g: Graph, dataset: URIRef, row: ox.QuerySolution, published: dict[str, str], minter: Minter) -> None:
+    """A linkset's targets, link predicates and number of links; its Turtle dump, and the SSSOM table it was
+    compiled from (``dcterms:source``: a TSV file is not an RDF dump)."""
+    linkset = URIRef(row["linkset"].value)
+    g.add((dataset, VOID.subset, linkset))
+    g.add((linkset, RDF.type, VOID.Linkset))
+    g.add((linkset, VOID.subjectsTarget, dataset))
+    g.add((linkset, VOID.objectsTarget, URIRef(row["target"].value)))
+    for predicate in row["predicates"].value.split():
+        g.add((linkset, VOID.linkPredicate, URIRef(predicate)))
+    g.add((linkset, VOID.triples, _int(row["links"])))
+    if dump := published.get(f"{dump_name(linkset)}.ttl"):
+        g.add((linkset, VOID.dataDump, URIRef(dump)))
+    if table := published.get(table_name(linkset.removeprefix(minter.links_graph("")))):
+        g.add((linkset, DCTERMS.source, URIRef(table)))
+        g.add((URIRef(table), DCTERMS["format"], TSV))
+        g.add((URIRef(table), DCTERMS.conformsTo, URIRef(str(SSSOM))))

@@ -104,10 +104,10 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (meta, sparql, writes, graph_store, dumps, resources, ui):
         app.include_router(answer_head(module.router))
-    if ui.YASGUI_BUILD.is_dir():
-        app.mount("/static/yasgui", Files(directory=ui.YASGUI_BUILD), name="yasgui")
-    if ui.SWAGGER_UI.is_dir():
-        app.mount("/static/swagger-ui", Files(directory=ui.SWAGGER_UI), name="swagger-ui")
+    if ui.yasgui_build(settings).is_dir():
+        app.mount("/static/yasgui", Files(directory=ui.yasgui_build(settings)), name="yasgui")
+    if ui.swagger_ui(settings).is_dir():
+        app.mount("/static/swagger-ui", Files(directory=ui.swagger_ui(settings)), name="swagger-ui")
     app.mount("/static/kg", Files(directory=STATIC_DIR), name="static")
     app.include_router(answer_head(metrics_router(app.state.metrics)))
     # Innermost first. Queries take the hot path: outside CORS and gzip when neither applies, else inside them.

@@ -19,6 +19,9 @@ import pyoxigraph as ox
 from kg.federation import WIKIDATA_SPARQL  # the one SERVICE endpoint allowed unless a deployment says otherwise
 from kg.iris import DEFAULT_BASE_IRI
 
+#: Where ``make`` has npm install the browser tools (YASGUI, Swagger UI): the project's ``node_modules``.
+NODE_MODULES = Path(__file__).resolve().parents[1] / "node_modules"
+
 
 class SettingError(ValueError):
     """A setting's value the server cannot run with; the message is one line naming it and what it takes."""
@@ -176,6 +179,8 @@ class Settings:
         service_allowlist: the only endpoints a query may call with ``SERVICE`` (exact IRIs, from the
             comma-separated ``KG_SERVICE_ALLOWLIST``); anything else, loopback and private addresses included,
             is refused with 400 (server/federation.py).
+        assets_dir: where npm installed the browser tools; without them (no npm where ``make`` ran) ``/query``
+            is a plain form and ``/api`` says how to install them (server/routers/ui.py).
     """
 
     store_path: Path = Path("build/store")
@@ -192,6 +197,7 @@ class Settings:
     write_token: str | None = field(default=None, repr=False)
     load_allowlist: tuple[str, ...] = ()
     write_wait: float = 5.0
+    assets_dir: Path = NODE_MODULES
 
     def __post_init__(self) -> None:
         """Check every value (see :data:`RULES`).

@@ -15,13 +15,19 @@ import kg.dump
 from kg.build import BuildResult, build
 from kg.dump import write_dumps
 from kg.iris import Minter
+from kg.link.mappings import LINKS_DIR
 from kg.store import OxigraphStore, write_store_from_file
+
+
+def dump_files(directory: Path) -> list[Path]:
+    """The dumps in ``directory``: not the hidden folder where a server pins the versions it is sending."""
+    return [p for p in directory.iterdir() if not p.name.startswith(".")]
 
 
 def test_two_builds_give_byte_identical_dumps(built: BuildResult, tmp_path: Path) -> None:
     again = build(tmp_path, Minter())
-    first = {p.name: p.read_bytes() for p in built.dump_dir.iterdir()}
-    second = {p.name: p.read_bytes() for p in again.dump_dir.iterdir()}
+    first = {p.name: p.read_bytes() for p in dump_files(built.dump_dir)}
+    second = {p.name: p.read_bytes() for p in dump_files(again.dump_dir)}
     assert first.keys() == second.keys()
     assert {name for name, data in first.items() if second[name] != data} == set()
 
@@ -48,18 +54,29 @@ def test_dumps_sorted_on_disk_are_the_same_bytes(
     (out / ".all.nq.partial").write_bytes(b"half a dump")
     written = write_dumps(OxigraphStore.open(built.store_path), Minter(), out)
     assert len(spills) > 20
-    assert {p.name for p in written} == {p.name for p in built.dump_dir.iterdir()}
-    assert {p.name: p.read_bytes() for p in written} == {p.name: p.read_bytes() for p in built.dump_dir.iterdir()}
+    assert {p.name for p in written} == {p.name for p in dump_files(built.dump_dir)}
+    assert {p.name: p.read_bytes() for p in written} == {p.name: p.read_bytes() for p in dump_files(built.dump_dir)}
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in written), "no stale, staged or run files"
 
 
 def test_sha256sums_match_every_dump(built: BuildResult) -> None:
     lines = (built.dump_dir / "SHA256SUMS").read_text().splitlines()
     listed = dict(reversed(line.split("  ", 1)) for line in lines)
-    files = {p.name for p in built.dump_dir.iterdir()} - {"SHA256SUMS"}
+    files = {p.name for p in dump_files(built.dump_dir)} - {"SHA256SUMS"}
     assert set(listed) == files
     for name, digest in listed.items():
         assert hashlib.sha256((built.dump_dir / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_sssom_mapping_table_is_served_as_a_dump_with_its_checksum(server_url: str) -> None:
+    table = (LINKS_DIR / "wikidata.sssom.tsv").read_bytes()
+    r = httpx.get(server_url + "dumps/wikidata.sssom.tsv")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "text/tab-separated-values; charset=utf-8"
+    assert r.content == table
+    digest = hashlib.sha256(table).hexdigest()
+    assert f"{digest}  wikidata.sssom.tsv" in httpx.get(server_url + "dumps/SHA256SUMS").text.splitlines()
+    assert r.headers["etag"] == f'"{digest[:32]}"'
 
 
 def test_nquads_dump_holds_every_quad_of_the_store(built: BuildResult) -> None:
@@ -73,8 +90,9 @@ def test_nquads_dump_holds_every_quad_of_the_store(built: BuildResult) -> None:
 def test_dump_listing_links_every_file(server_url: str, built: BuildResult) -> None:
     r = httpx.get(server_url + "dumps/")
     assert r.status_code == 200
-    for path in built.dump_dir.iterdir():
-        assert f'href="/dumps/{path.name}"' in r.text
+    for path in dump_files(built.dump_dir):
+        if path.is_file() and not path.name.startswith("."):  # not .serving/, made by any download before
+            assert f'href="/dumps/{path.name}"' in r.text
 
 
 def test_turtle_dump_downloads_as_attachment_and_parses(server_url: str) -> None:

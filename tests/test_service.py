@@ -5,9 +5,10 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import httpx
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF, XSD
 
+from kg.link.mappings import LINKS_DIR
 from tests.corpus import PERSONS
 
 VOID = "http://rdfs.org/ns/void#"
@@ -31,6 +32,29 @@ def test_void_counts_triples_classes_and_links_dumps_and_endpoint(server_url: st
     ]
     assert g.value(persons[0], URIRef(VOID + "entities")) == Literal(len(PERSONS), datatype=XSD.integer)
     assert g.value(dataset, URIRef("http://purl.org/dc/terms/license")) is not None
+
+
+def test_void_describes_the_wikidata_linkset_with_its_dump_and_sssom_table(server_url: str) -> None:
+    """VoID linksets (https://www.w3.org/TR/void/#describing-linksets): only RDF files are void:dataDump; the SSSOM
+    table the links are compiled from is the linkset's dcterms:source."""
+    r = httpx.get(server_url + ".well-known/void", headers={"Accept": "text/turtle"})
+    g = Graph().parse(data=r.text, format="turtle")
+    dataset = URIRef("https://w3id.org/akg/dataset")
+    linkset = URIRef("https://w3id.org/akg/graph/links-wikidata")
+    void = Namespace(VOID)
+    rows = [line for line in (LINKS_DIR / "wikidata.sssom.tsv").read_text().splitlines() if "\towl:sameAs\t" in line]
+    assert (dataset, void.subset, linkset) in g
+    assert (linkset, RDF.type, void.Linkset) in g
+    assert g.value(linkset, void.subjectsTarget) == dataset
+    assert g.value(linkset, void.objectsTarget) == URIRef("http://www.wikidata.org/entity/")
+    assert set(g.objects(linkset, void.linkPredicate)) == {OWL.sameAs}
+    assert g.value(linkset, void.triples) == Literal(len(rows), datatype=XSD.integer)
+    assert g.value(linkset, void.dataDump) == URIRef(server_url + "dumps/links-wikidata.ttl")
+    table = URIRef(server_url + "dumps/wikidata.sssom.tsv")
+    assert g.value(linkset, DCTERMS.source) == table
+    assert g.value(table, DCTERMS.conformsTo) == URIRef("https://w3id.org/sssom/")
+    dumps = {str(d).rsplit("/", 1)[-1] for d in g.objects(dataset, void.dataDump)}
+    assert dumps and all(name.endswith((".ttl", ".nq", ".ttl.gz", ".nq.gz")) for name in dumps), dumps
 
 
 def test_sparql_without_query_is_the_service_description(server_url: str) -> None:

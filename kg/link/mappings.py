@@ -20,6 +20,7 @@ from kg.errors import AnnotationError
 from kg.iris import SSSOM, VOID, WD, Minter
 
 LINKS_DIR = Path(__file__).parent.parent / "links"
+TABLE_SUFFIX = ".sssom.tsv"
 TARGETS = {"wikidata": str(WD)}
 PREDICATES = {"owl:sameAs": OWL.sameAs, "skos:exactMatch": SKOS.exactMatch, "skos:closeMatch": SKOS.closeMatch}
 
@@ -153,10 +154,24 @@ def compile_links(mapping_set: MappingSet, minter: Minter, target: str, known: s
     return sorted(set(out), key=str)
 
 
+def mapping_tables(directory: Path = LINKS_DIR) -> list[Path]:
+    """The mapping tables (``NAME.sssom.tsv``): compiled into the links graphs, published beside the dumps."""
+    return sorted(directory.glob(f"*{TABLE_SUFFIX}"))
+
+
+def table_name(target: str) -> str:
+    """The file name of the mapping table to ``target``, whose links graph is ``links-{target}``.
+
+    >>> table_name("wikidata")
+    'wikidata.sssom.tsv'
+    """
+    return f"{target}{TABLE_SUFFIX}"
+
+
 def link_quads(minter: Minter, known: set[str], directory: Path = LINKS_DIR) -> list[ox.Quad]:
     """Quads of every mapping table in ``directory`` (file ``NAME.sssom.tsv`` -> graph ``links-NAME``)."""
     quads: list[ox.Quad] = []
-    for path in sorted(directory.glob("*.sssom.tsv")):
-        target = path.name.removesuffix(".sssom.tsv")
+    for path in mapping_tables(directory):
+        target = path.name.removesuffix(TABLE_SUFFIX)
         quads.extend(compile_links(read_mapping_set(path, minter), minter, target, known))
     return quads

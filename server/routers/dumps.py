@@ -1,4 +1,4 @@
-"""``/dumps/``: the files ``kg build`` wrote (Turtle, N-Quads, gzip, SHA256SUMS) for download.
+"""``/dumps/``: the files ``kg build`` wrote (Turtle, N-Quads, gzip, the SSSOM mapping tables, SHA256SUMS).
 
 Starlette's FileResponse (here :class:`server.files.WholeFileResponse`) gives ETag, Last-Modified, conditional
 GET and range requests.
@@ -25,6 +25,7 @@ MEDIA_TYPES = {
     ".ttl": "text/turtle; charset=utf-8",
     ".nq": "application/n-quads; charset=utf-8",
     ".gz": "application/gzip",
+    ".tsv": "text/tab-separated-values; charset=utf-8",  # the SSSOM mapping tables
     "SHA256SUMS": "text/plain; charset=utf-8",
 }
 

@@ -2,7 +2,8 @@
 installed from the npm registry at build time and served locally.
 
 They need no network beyond this server: their scripts and styles come from ``/static/yasgui/`` and
-``/static/swagger-ui/``. Without them (no npm where ``make install`` ran), the pages say how to install them.
+``/static/swagger-ui/``. Where they are is ``Settings.assets_dir``; without them (no npm where ``make`` ran),
+``/query`` is a plain form, which needs no script, and both pages say how to install the tools.
 """
 
 from __future__ import annotations
@@ -16,37 +17,49 @@ from fastapi.responses import HTMLResponse
 
 from kg.iris import PREFIXES
 from kg.queries import examples
+from server.errors import ProtocolError
 from server.html import content_security_policy, source_hash
+from server.settings import Settings
 
 router = APIRouter()
 
-NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
-YASGUI_BUILD = NODE_MODULES / "@zazuko" / "yasgui" / "build"
-SWAGGER_UI = NODE_MODULES / "swagger-ui-dist"
+
+def yasgui_build(settings: Settings) -> Path:
+    """The directory of YASGUI's built script and styles (served as ``/static/yasgui/``)."""
+    return settings.assets_dir / "@zazuko" / "yasgui" / "build"
+
+
+def swagger_ui(settings: Settings) -> Path:
+    """The directory of Swagger UI's bundle (served as ``/static/swagger-ui/``)."""
+    return settings.assets_dir / "swagger-ui-dist"
 
 
 @router.get("/query", response_class=HTMLResponse, summary="Browser query editor")
-def query_ui(request: Request) -> HTMLResponse:
+def query_ui(request: Request, example: str | None = None) -> HTMLResponse:
+    """The query editor; without YASGUI, a form holding the example chosen by ``example`` (a CQ id)."""
+    queries = [{"id": q.cq_id, "title": q.title, "text": q.text} for q in examples()]
+    chosen = queries[0]
+    if example is not None:
+        chosen = next((q for q in queries if (q["id"] or "").lower() == example.lower()), None)
+        if chosen is None:
+            known = ", ".join(str(q["id"]) for q in queries)
+            raise ProtocolError(404, f"No example query {example!r}; the examples are {known}.")
+    script = yasgui_build(request.app.state.settings) / "yasgui.min.js"
     return request.app.state.templates.TemplateResponse(
         request,
         "query.html",
-        {
-            "examples": [{"id": q.cq_id, "title": q.title, "text": q.text} for q in examples()],
-            "prefixes": PREFIXES,
-            "ui_installed": (YASGUI_BUILD / "yasgui.min.js").is_file(),
-        },
-        headers={"Content-Security-Policy": content_security_policy({"style-src": yasgui_style_hashes()})},
+        {"examples": queries, "chosen": chosen, "prefixes": PREFIXES, "ui_installed": script.is_file()},
+        headers={"Content-Security-Policy": content_security_policy({"style-src": yasgui_style_hashes(script)})},
     )
 
 
 @cache
-def yasgui_style_hashes() -> tuple[str, ...]:
+def yasgui_style_hashes(script: Path) -> tuple[str, ...]:
     """Hashes of the constant ``<style>`` texts YASGUI injects as it runs (its table column resizer's).
 
     Read from the installed build, so the page policy follows an upgrade; the chromium test of the editor
     fails on any style it does not allow.
     """
-    script = YASGUI_BUILD / "yasgui.min.js"
     if not script.is_file():
         return ()
     return tuple(source_hash(css) for css in re.findall(r"createStyle\(\w+,`([^`$\\]*)`\)", script.read_text()))
@@ -60,6 +73,6 @@ def api_ui(request: Request) -> HTMLResponse:
         "api.html",
         {
             "openapi_url": request.scope.get("root_path", "") + (request.app.openapi_url or ""),
-            "explorer_installed": (SWAGGER_UI / "swagger-ui-bundle.js").is_file(),
+            "explorer_installed": (swagger_ui(request.app.state.settings) / "swagger-ui-bundle.js").is_file(),
         },
     )

@@ -47,7 +47,12 @@ def collect_garbage() -> None:
 
 @contextmanager
 def running_server(
-    store: OxigraphStore, tmp_dir: Path, startup_timeout: float = 30.0, *, writable: bool = False
+    store: OxigraphStore,
+    tmp_dir: Path,
+    startup_timeout: float = 30.0,
+    *,
+    writable: bool = False,
+    assets_dir: Path | None = None,
 ) -> Iterator[str]:
     """Serve ``create_app(settings, store)`` on 127.0.0.1 and yield its base URL (no trailing slash).
 
@@ -59,9 +64,13 @@ def running_server(
             ``update=`` on ``/sparql`` and the Graph Store Protocol writes are accepted with :data:`AUTHORIZATION`.
             The writer's background dump rewrite is turned off: the W3C data needs no dumps, and a thread
             serialising the store after every write would race the harness that resets it.
+        assets_dir: where the browser tools are (``Settings.assets_dir``; default: the project's node_modules).
     """
     settings = Settings(
-        store_path=tmp_dir / "store", dump_dir=tmp_dir / "dumps", write_token=WRITE_TOKEN if writable else None
+        store_path=tmp_dir / "store",
+        dump_dir=tmp_dir / "dumps",
+        write_token=WRITE_TOKEN if writable else None,
+        **({"assets_dir": assets_dir} if assets_dir is not None else {}),
     )
     app = create_app(settings, store)
     if writable:
