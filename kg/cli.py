@@ -12,9 +12,8 @@ from __future__ import annotations
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-import click
 import pyoxigraph as ox
 import typer
 from typer.core import TyperGroup
@@ -32,11 +31,11 @@ PLUGINS = "kg.commands"
 class Commands(TyperGroup):
     """The commands defined here, then those of the :data:`PLUGINS` entry points, each loaded when it is needed."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: typer.Context) -> list[str]:
         own = super().list_commands(ctx)
         return [*own, *sorted(ep.name for ep in entry_points(group=PLUGINS) if ep.name not in own)]
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:  # a click Command (typer vendors click)
         command = super().get_command(ctx, cmd_name)
         if command is None:
             for ep in entry_points(group=PLUGINS, name=cmd_name):
