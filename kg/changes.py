@@ -23,7 +23,7 @@ from rdflib.term import Node
 
 from kg import upstream_patches
 from kg.depth import check_depth
-from kg.errors import QueryTooDeep, ServiceRefused
+from kg.errors import LoadRefused, QueryTooDeep, ServiceRefused
 from kg.federation import refuse_service, service_targets
 
 
@@ -234,10 +234,6 @@ class OverlayStore(Store):
 
     def namespaces(self) -> Iterator[tuple[str, URIRef]]:
         return iter(())
-
-
-class LoadRefused(PermissionError):
-    """A ``LOAD`` of a document this server is not allowed to fetch."""
 
 
 def update_diff(

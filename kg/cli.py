@@ -3,27 +3,52 @@ annotate | review (``kg --help`` says what each does).
 
 Exit codes follow pySHACL's contract: 0 success (or conforms), 1 the graph does not conform, 2 an error
 (one readable line on stderr, with a hint).
+
+Installed packages add commands through the ``kg.commands`` entry-point group (the server adds ``kg serve``:
+server/cli.py). They are loaded only when ``kg`` runs one or lists them, so the library imports no server code.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pyoxigraph as ox
 import typer
+from typer.core import TyperGroup
 
 from kg.annotate.command import annotate_command
 from kg.build import DEFAULT_BUILD_DIR, build
-from kg.changes import Diff
-from kg.errors import KgError, QueryTooDeep, ServiceRefused, ShapeViolation
+from kg.errors import KgError, QueryTooDeep, ShapeViolation
 from kg.iris import DEFAULT_BASE_IRI, Minter
 from kg.review.command import review_command
 from kg.store import OxigraphStore
 
-app = typer.Typer(help="Article knowledge graph: build, validate, query and serve it.", no_args_is_help=True)
+PLUGINS = "kg.commands"
+
+
+class Commands(TyperGroup):
+    """The commands defined here, then those of the :data:`PLUGINS` entry points, each loaded when it is needed."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        own = super().list_commands(ctx)
+        return [*own, *sorted(ep.name for ep in entry_points(group=PLUGINS) if ep.name not in own)]
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:  # a click Command (typer vendors click)
+        command = super().get_command(ctx, cmd_name)
+        if command is None:
+            for ep in entry_points(group=PLUGINS, name=cmd_name):
+                plugin = typer.Typer()
+                plugin.command(cmd_name)(ep.load())
+                return typer.main.get_command(plugin)
+        return command
+
+
+app = typer.Typer(
+    cls=Commands, help="Article knowledge graph: build, validate, query and serve it.", no_args_is_help=True
+)
 
 BuildDir = Annotated[Path, typer.Option("--build-dir", "-b", help="Where the store and dumps live.")]
 Base = Annotated[str, typer.Option("--base", help="Base IRI of the data.", envvar="KG_BASE_IRI")]
@@ -154,63 +179,6 @@ def locate_command(
         typer.echo(f"span: [{start}, {end}]")
 
 
-@app.command("serve")
-def serve_command(
-    build_dir: BuildDir = DEFAULT_BUILD_DIR,
-    base: Base = DEFAULT_BASE_IRI,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-) -> None:
-    """Serve the built store over HTTP (SPARQL endpoint, dumps, pages), in one process per core."""
-    from server.settings import SettingError, Settings
-    from server.supervisor import serve
-
-    if not 1 <= port <= 65535:
-        raise _fail(f"--port {port} is not accepted: it takes a whole number from 1 to 65535")
-    try:
-        settings = Settings.from_env(store_path=build_dir / "store", dump_dir=build_dir / "dumps", base_iri=base)
-    except SettingError as err:
-        raise _fail(str(err)) from err
-    if not (settings.store_path / "CURRENT").exists():
-        raise _fail(f"no store at {settings.store_path}", "run `kg build` first")
-    url = f"http://{host}:{port}/"
-    mode = "read-write (bearer token)" if settings.write_token else "read-only"
-    typer.echo(f"Serving the article knowledge graph at {url} ({mode}, {settings.processes} processes)")
-    example = "query=SELECT * WHERE { ?s ?p ?o } LIMIT 3"
-    typer.echo(f"Try: curl -H 'Accept: text/csv' --data-urlencode '{example}' {url}sparql")
-    try:
-        status = serve(settings, host, port)
-    except OSError as err:
-        raise _fail(str(err), "is another server on that port, or the store open elsewhere?") from err
-    raise typer.Exit(status)
-
-
-def _gated_write(build_dir: Path, base: str, make_diff: Callable[[OxigraphStore], Diff]) -> None:
-    """Open the store read-write, compute the diff, pass the SHACL gate, commit, rewrite the dumps."""
-    from kg.dump import write_dumps
-    from kg.gate import Gate, ProtectedData
-
-    try:
-        store = OxigraphStore.open(build_dir / "store", read_only=False)
-    except OSError as err:
-        raise _fail(str(err), "is `kg serve` running on this store? Write through its /update endpoint") from err
-    minter = Minter(base)
-    try:
-        diff = make_diff(store)
-        verdict = Gate(minter).judge(store.raw, diff)
-    except (SyntaxError, PermissionError, ProtectedData, ServiceRefused, NotImplementedError, QueryTooDeep) as err:
-        raise _fail(str(err)) from err
-    if not verdict.report.conforms:
-        typer.echo(verdict.report.text(), err=True)
-        raise _fail("the write does not conform to the shapes; nothing was written", code=1)
-    if not diff:  # the store already says that: no commit, no dump rewrite
-        typer.echo("committed: nothing to change")
-        return
-    store.commit(diff)
-    write_dumps(store, minter, build_dir / "dumps")
-    typer.echo(f"committed: {len(diff.removed)} quad(s) removed, {len(diff.added)} added")
-
-
 @app.command("update")
 def update_command(
     update: Annotated[str, typer.Argument(help="A SPARQL 1.1 Update, or a file containing one (.ru).")],
@@ -218,16 +186,32 @@ def update_command(
     base: Base = DEFAULT_BASE_IRI,
 ) -> None:
     """Apply a SPARQL Update to the built store through the SHACL gate (the server must not be running)."""
-    from kg.changes import update_diff
-    from server.settings import Settings
+    from kg.federation import service_allowlist_from_env
+    from kg.writes import Writer
 
     path = Path(update)
     text = path.read_text(encoding="utf-8") if update.endswith(".ru") and path.is_file() else update
     try:
-        allowlist = Settings.from_env().service_allowlist  # the server's policy (KG_SERVICE_ALLOWLIST)
-    except (OSError, ValueError) as err:
+        allowlist = service_allowlist_from_env()  # the server's policy (KG_SERVICE_ALLOWLIST)
+    except ValueError as err:
         raise _fail(f"bad KG_* setting: {err}") from err
-    _gated_write(build_dir, base, lambda store: update_diff(store.raw, text, service_allowlist=allowlist))
+    try:
+        store = OxigraphStore.open(build_dir / "store", read_only=False)
+    except OSError as err:
+        raise _fail(str(err), "is `kg serve` running on this store? Write through its /update endpoint") from err
+    writer = Writer(store, Minter(base), build_dir / "dumps")
+    try:
+        result = writer.update(text, service_allowlist=allowlist)
+    except ShapeViolation as err:
+        typer.echo(err.report.text(), err=True)
+        raise _fail("the write does not conform to the shapes; nothing was written", code=1) from err
+    except (SyntaxError, NotImplementedError, KgError) as err:
+        raise _fail(str(err)) from err
+    writer.wait_for_dumps()
+    if not (result.removed or result.added):  # the store already says that: no commit, no dump rewrite
+        typer.echo("committed: nothing to change")
+        return
+    typer.echo(f"committed: {result.removed} quad(s) removed, {result.added} added")
 
 
 @app.command("backup")

@@ -2,14 +2,23 @@
 
     KgError                  anything the library refuses to do, with a readable message
     ├── AnnotationError      an annotation file is malformed, refers to nothing, or a span does not match the text
-    ├── CompileError         the model cannot be turned into RDF
-    ├── ShapeViolation       the graph does not conform to the SHACL shapes (carries the report)
+    ├── TextError            a source text cannot be annotated: not UTF-8, empty, binary (kg/annotate/document.py)
+    ├── WouldOverwrite       a draft would overwrite a file that is not a draft (kg/annotate/draft.py)
+    ├── ShapeViolation       the data does not conform to the SHACL shapes (carries the report): a build or a write
+    ├── ProtectedData        a write would change the ontology or a source text
+    ├── LoadRefused          an update LOADs a document outside the LOAD allowlist
+    ├── WriterBusy           another write held the write lock longer than a write waits for it
+    ├── UnsupportedShape     a shape uses a feature whose reads the write gate cannot work out (also a
+    │                        NotImplementedError)
     ├── QueryNotFound        no shipped query has that name
     ├── ServiceRefused       a request calls a SERVICE endpoint outside the allowlist, or an update calls one at all
     ├── QueryTooDeep         a query or update could overflow the engine's stack (kg/depth.py)
+    ├── ReviewError          a draft cannot be read for review (kg/review/decisions.py)
+    ├── Rejected             the review decisions give a file that fails a check; nothing is written (idem)
     └── LinkError            reconciliation failed: the Wikidata endpoint is unreachable or refused, or a review
                              file is inconsistent
 
+pyoxigraph and the update parser raise ``SyntaxError`` for malformed SPARQL, and ``ValueError``/``OSError``.
 The server maps each of them to one HTTP status in ``server/errors.py``.
 """
 
@@ -30,16 +39,32 @@ class AnnotationError(KgError):
         self.location = location
 
 
-class CompileError(KgError):
-    """The model cannot be compiled to RDF."""
-
-
 class ShapeViolation(KgError):
     """The data does not conform to the shapes; ``report`` is a :class:`kg.validate.Report`."""
 
-    def __init__(self, report: Any) -> None:
-        super().__init__(f"SHACL validation failed with {len(report.results)} result(s)")
+    def __init__(self, report: Any, message: str | None = None) -> None:
+        super().__init__(message or f"SHACL validation failed with {len(report.results)} result(s)")
         self.report = report
+
+
+class ProtectedData(KgError):
+    """The write would change the ontology or a source text."""
+
+
+class LoadRefused(KgError):
+    """A ``LOAD`` of a document this server is not allowed to fetch."""
+
+
+class WriterBusy(KgError):
+    """Another write held the write lock for longer than a write waits for it (``waited`` s): nothing was written."""
+
+    def __init__(self, waited: float) -> None:
+        super().__init__(f"Another write has been running for more than {waited:g} s; nothing was written, try again.")
+        self.waited = waited
+
+
+class UnsupportedShape(NotImplementedError, KgError):
+    """A shape uses a feature whose reads the gate cannot work out: validating only a neighbourhood would be unsafe."""
 
 
 class QueryNotFound(KgError):

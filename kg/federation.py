@@ -23,9 +23,13 @@ The same policy applies to every request that can hold a SERVICE clause: queries
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pyoxigraph as ox
 
 from kg.errors import ServiceRefused
 
@@ -172,3 +176,57 @@ requests to nowhere (the allowlist is empty) (the server's SERVICE allowlist, KG
     message = disallowed_service(text, allowlist)
     if message is not None:
         raise ServiceRefused(message)
+
+
+# --- the allowlist setting -----------------------------------------------------------------------------------------
+
+#: The one SERVICE endpoint allowed unless a deployment says otherwise.
+DEFAULT_SERVICE_ALLOWLIST = (WIKIDATA_SPARQL,)
+#: The setting, read here so that ``kg update`` applies the server's policy without importing the server.
+SERVICE_ALLOWLIST_ENV = "KG_SERVICE_ALLOWLIST"
+SERVICE_ALLOWLIST_ACCEPTS = "comma-separated absolute http(s) IRIs (empty: no SERVICE at all)"
+_HTTP = ("http", "https")
+
+
+def absolute_iri(iri: str, schemes: tuple[str, ...]) -> bool:
+    """Whether pyoxigraph accepts ``iri`` and it has one of ``schemes`` (and a host, unless it is a file IRI).
+
+    >>> absolute_iri("https://query.wikidata.org/sparql", ("http", "https")), absolute_iri("wikidata", ("http",))
+    (True, False)
+    """
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return False
+    parts = urlsplit(iri)
+    return parts.scheme in schemes and (parts.scheme == "file" or bool(parts.hostname))
+
+
+def valid_service_allowlist(value: object) -> bool:
+    """Whether ``value`` is a tuple of absolute http(s) IRIs (an allowlist the server can run with)."""
+    return isinstance(value, tuple) and all(isinstance(i, str) and absolute_iri(i, _HTTP) for i in value)
+
+
+def read_service_allowlist(text: str) -> tuple[str, ...]:
+    """The allowlist a ``KG_SERVICE_ALLOWLIST`` value names (comma-separated; empty: no SERVICE at all).
+
+    >>> read_service_allowlist(" https://a.example/sparql, https://b.example/sparql ")
+    ('https://a.example/sparql', 'https://b.example/sparql')
+
+    Raises:
+        ValueError: an entry is not an absolute http(s) IRI (one line naming the setting and what it takes).
+    """
+    allowlist = tuple(item.strip() for item in text.split(",") if item.strip())
+    if not valid_service_allowlist(allowlist):
+        raise ValueError(f"{SERVICE_ALLOWLIST_ENV} {text!r} is not accepted: it takes {SERVICE_ALLOWLIST_ACCEPTS}")
+    return allowlist
+
+
+def service_allowlist_from_env(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The SERVICE allowlist ``KG_SERVICE_ALLOWLIST`` sets, or the default (:data:`DEFAULT_SERVICE_ALLOWLIST`).
+
+    Raises:
+        ValueError: see :func:`read_service_allowlist`.
+    """
+    text = (os.environ if environ is None else environ).get(SERVICE_ALLOWLIST_ENV)
+    return DEFAULT_SERVICE_ALLOWLIST if text is None else read_service_allowlist(text)

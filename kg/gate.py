@@ -33,18 +33,14 @@ from rdflib import BNode, Graph
 
 from kg.changes import Diff
 from kg.changes import to_rdflib as term_to_rdflib
-from kg.errors import KgError
+from kg.errors import ProtectedData, UnsupportedShape
 from kg.iris import KG, Minter
 from kg.quadindex import QuadIndex
-from kg.shape_reads import THIS, TYPE, Group, OxTerm, Reads, Step, UnsupportedShape
+from kg.shape_reads import THIS, TYPE, Group, OxTerm, Reads, Step
 from kg.validate import Report, class_hierarchy, load_ontology, load_shapes, to_rdflib, validate_graph
 
 PROTECTED_PREDICATES = frozenset(str(p) for p in (KG.fullText, KG.sha256, KG.characterCount, KG.sourceFile))
 OxNode = ox.NamedNode | ox.BlankNode
-
-
-class ProtectedData(KgError):
-    """The write would change the ontology or a source text."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
 from kg.changes import to_ox
+from kg.errors import UnsupportedShape
 from kg.iris import SH
 
 TYPE = ox.NamedNode(str(RDF.type))
@@ -55,10 +56,6 @@ class Step:
 #: variables and ``?this``, each with its block: 0 for the patterns every solution matches, another number for
 #: each ``FILTER [NOT] EXISTS``, ``OPTIONAL`` or ``MINUS`` block (whose patterns a violation need not match).
 Group = tuple[tuple[int, Step], ...]
-
-
-class UnsupportedShape(NotImplementedError):
-    """A shape uses a feature whose reads the gate cannot work out: validating only a neighbourhood would be unsafe."""
 
 
 @dataclass

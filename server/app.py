@@ -17,6 +17,7 @@ from starlette.types import ASGIApp
 from kg import __version__
 from kg.iris import Minter
 from kg.store import GraphStore, OxigraphStore
+from kg.writes import Writer
 from server.errors import install_error_handlers
 from server.executor import Executor
 from server.files import Files
@@ -28,7 +29,6 @@ from server.protocol import check_target
 from server.readers import POINTER, WRITER_SOCKET, CheckpointView
 from server.routers import dumps, graph_store, meta, resources, sparql, ui, writes
 from server.settings import Settings
-from server.writer import Writer
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"

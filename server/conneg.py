@@ -43,17 +43,21 @@ RESULT_OFFERS: tuple[Offer, ...] = (
     Offer("text/xml", (), RESULTS.XML, "xml"),
 )
 
+TURTLE = Offer("text/turtle", ("turtle", "ttl"), RDF.TURTLE, "ttl")
+N_TRIPLES = Offer("application/n-triples", ("ntriples", "nt"), RDF.N_TRIPLES, "nt")
+JSON_LD = Offer("application/ld+json", ("jsonld", "json-ld"), RDF.JSON_LD, "jsonld")
+RDF_XML = Offer("application/rdf+xml", ("rdfxml", "rdf", "xml"), RDF.RDF_XML, "rdf")
+N_QUADS = Offer("application/n-quads", ("nquads", "nq"), RDF.N_QUADS, "nq")
+TRIG = Offer("application/trig", ("trig",), RDF.TRIG, "trig")
+#: N-Triples as ``text/plain``, for clients that ask for plain text (the format it was registered from).
+PLAIN_N_TRIPLES = Offer("text/plain", (), RDF.N_TRIPLES, "nt")
+#: JSON-LD for clients that ask for plain JSON.
+PLAIN_JSON_LD = Offer("application/json", ("json",), RDF.JSON_LD, "jsonld")
+
+#: The four triple formats every RDF document here is offered in, in order of preference.
+TRIPLE_OFFERS: tuple[Offer, ...] = (TURTLE, N_TRIPLES, JSON_LD, RDF_XML)
 #: CONSTRUCT and DESCRIBE results, and RDF documents, in order of preference.
-RDF_OFFERS: tuple[Offer, ...] = (
-    Offer("text/turtle", ("turtle", "ttl"), RDF.TURTLE, "ttl"),
-    Offer("application/n-triples", ("ntriples", "nt"), RDF.N_TRIPLES, "nt"),
-    Offer("application/ld+json", ("jsonld", "json-ld"), RDF.JSON_LD, "jsonld"),
-    Offer("application/rdf+xml", ("rdfxml", "rdf", "xml"), RDF.RDF_XML, "rdf"),
-    Offer("application/n-quads", ("nquads", "nq"), RDF.N_QUADS, "nq"),
-    Offer("application/trig", ("trig",), RDF.TRIG, "trig"),
-    Offer("text/plain", (), RDF.N_TRIPLES, "nt"),
-    Offer("application/json", ("json",), RDF.JSON_LD, "jsonld"),
-)
+RDF_OFFERS: tuple[Offer, ...] = (*TRIPLE_OFFERS, N_QUADS, TRIG, PLAIN_N_TRIPLES, PLAIN_JSON_LD)
 
 HTML = Offer("text/html", ("html",), None, "html")
 

@@ -1,8 +1,11 @@
-"""Exception -> HTTP response mapping: the only place that picks status codes for errors.
+"""Exception -> HTTP answer: the only place that picks status codes for errors (:func:`error_response`).
 
 Client mistakes get a 4xx with a one-paragraph ``text/plain`` explanation (as Oxigraph's server does);
 anything unexpected is a 500 with a request id and no internal details (the traceback goes to the log);
-a request the server cannot answer now (:class:`Unavailable`) a 503 with a JSON body.
+a request the server cannot answer now (:class:`Unavailable`) a 503 with a JSON body; a write that does not
+conform to the shapes a 422 with the SHACL report. The FastAPI app's exception handlers
+(:func:`install_error_handlers`) and the ASGI hot path (:func:`server.asgi.send_error`) both answer through
+:func:`error_response`, so an error gets the same answer whichever side meets it.
 """
 
 from __future__ import annotations
@@ -11,17 +14,30 @@ import json
 import logging
 import math
 import uuid
+from dataclasses import dataclass, field
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kg.changes import LoadRefused
-from kg.errors import KgError, QueryNotFound
-from kg.gate import ProtectedData
+from kg.errors import (
+    KgError,
+    LoadRefused,
+    ProtectedData,
+    QueryNotFound,
+    ShapeViolation,
+    WriterBusy,
+)
+from server import conneg
 
 log = logging.getLogger("kg.server")
+
+TEXT = "text/plain; charset=utf-8"
+JSON = "application/json"
+#: The 422 report: a JSON summary by default, the SHACL report graph in Turtle when asked for.
+REPORT_SUMMARY = conneg.Offer(JSON, ())
+REPORT_OFFERS = (REPORT_SUMMARY, conneg.TURTLE)
 
 
 class ProtocolError(Exception):
@@ -59,15 +75,18 @@ class QueryTimeout(Unavailable):
         self.limit = limit
 
 
-class WriterBusy(Unavailable):
-    """Another write held the write lock for longer than a request waits for it: nothing was written."""
+@dataclass(frozen=True)
+class ErrorResponse:
+    """An error's answer, ready for either side to send."""
 
-    def __init__(self, waited: float) -> None:
-        super().__init__(
-            "writer-busy",
-            f"Another write has been running for more than {waited:g} s; nothing was written, try again.",
-            retry_after=max(1, math.ceil(waited)),
-        )
+    status: int
+    media_type: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def response(self) -> Response:
+        """The answer as a Starlette response (for the FastAPI exception handlers)."""
+        return Response(self.body, status_code=self.status, media_type=self.media_type, headers=self.headers)
 
 
 def unavailable(exc: Unavailable) -> tuple[bytes, dict[str, str]]:
@@ -90,60 +109,89 @@ def unavailable(exc: Unavailable) -> tuple[bytes, dict[str, str]]:
     return body, headers
 
 
-def _text(status: int, message: str, headers: dict[str, str] | None = None) -> PlainTextResponse:
-    return PlainTextResponse(message.rstrip() + "\n", status_code=status, headers=headers)
+def writer_busy(exc: WriterBusy) -> Unavailable:
+    """The 503 of a write that waited ``exc.waited`` seconds for the write lock: retry after about as long."""
+    return Unavailable("writer-busy", str(exc), retry_after=max(1, math.ceil(exc.waited)))
+
+
+#: Library and engine errors answered in plain text: the first class in the exception's MRO order wins.
+_TEXT_ERRORS: tuple[tuple[type[BaseException], int, str], ...] = (
+    (ProtectedData, 403, "Refused: {}."),
+    (LoadRefused, 403, "Refused: {} (KG_LOAD_ALLOWLIST)."),
+    (QueryNotFound, 404, "{}"),
+    (NotImplementedError, 501, "Not supported by this endpoint: {}"),
+    (KgError, 400, "{}"),
+    (SyntaxError, 400, "Malformed SPARQL: {}"),
+)
+
+
+def _text(status: int, message: str, headers: dict[str, str] | None = None) -> ErrorResponse:
+    return ErrorResponse(status, TEXT, (message.rstrip() + "\n").encode(), dict(headers or {}))
+
+
+def _report(exc: ShapeViolation, accept: str | None) -> ErrorResponse:
+    """422 with the SHACL report: Turtle when asked for, else a JSON summary."""
+    report = exc.report
+    if conneg.negotiate(accept, REPORT_OFFERS) is conneg.TURTLE:
+        return ErrorResponse(422, conneg.TURTLE.content_type, report.graph.serialize(format="turtle").encode())
+    results = [
+        {"focus": r.focus, "path": r.path, "message": r.message, "severity": r.severity, "constraint": r.component}
+        for r in report.results
+    ]
+    body = json.dumps({"conforms": False, "message": str(exc), "results": results}, ensure_ascii=False)
+    return ErrorResponse(422, JSON, body.encode())
+
+
+def error_response(exc: BaseException, accept: str | None = None, where: str = "") -> ErrorResponse:
+    """The answer to a request that raised ``exc``: status, media type, body and headers.
+
+    Args:
+        exc: what the request raised.
+        accept: the request's ``Accept`` header (the 422 report is negotiated).
+        where: the request's method and path, logged with an unexpected error.
+
+    >>> answer = error_response(ProtocolError(413, "Query too long."))
+    >>> answer.status, answer.media_type, answer.body
+    (413, 'text/plain; charset=utf-8', b'Query too long.\\n')
+    >>> error_response(SyntaxError("expected {")).body
+    b'Malformed SPARQL: expected {\\n'
+    """
+    if isinstance(exc, ProtocolError):
+        return _text(exc.status, exc.message, exc.headers)
+    if isinstance(exc, WriterBusy):
+        exc = writer_busy(exc)
+    if isinstance(exc, Unavailable):
+        # Answered only once the query has stopped: never a 200 whose body is cut off midway.
+        body, headers = unavailable(exc)
+        return ErrorResponse(503, JSON, body, headers)
+    if isinstance(exc, ShapeViolation):
+        return _report(exc, accept)
+    if isinstance(exc, StarletteHTTPException):
+        return _text(exc.status_code, str(exc.detail), dict(exc.headers or {}))
+    if isinstance(exc, RequestValidationError):
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        return _text(400, f"Bad request: {problems}")
+    for kind in type(exc).__mro__:
+        for cls, status, message in _TEXT_ERRORS:
+            if kind is cls:
+                return _text(status, message.format(exc))
+    request_id = uuid.uuid4().hex[:12]
+    log.error("unhandled error %s on %s", request_id, where or "a request", exc_info=exc)
+    return _text(500, f"Internal server error (request id {request_id}).")
+
+
+#: What the app's handlers catch: everything (``Exception`` goes to Starlette's outermost error middleware).
+_HANDLED = (ProtocolError, Unavailable, KgError, SyntaxError, NotImplementedError, StarletteHTTPException)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Register one handler per error family on ``app``."""
+    """Register :func:`error_response` as ``app``'s handler of every exception."""
 
-    @app.exception_handler(ProtocolError)
-    async def protocol_error(_: Request, exc: ProtocolError) -> PlainTextResponse:
-        return _text(exc.status, exc.message, exc.headers)
-
-    @app.exception_handler(Unavailable)
-    async def service_unavailable(request: Request, exc: Unavailable) -> Response:
+    async def answer(request: Request, exc: Exception) -> Response:
         if isinstance(exc, QueryTimeout):
             request.app.state.metrics.timeouts.inc()
-        # Answered only once the query has stopped: never a 200 whose body is cut off midway.
-        body, headers = unavailable(exc)
-        return Response(body, status_code=503, media_type="application/json", headers=headers)
+        where = f"{request.method} {request.url.path}"
+        return error_response(exc, request.headers.get("accept"), where).response()
 
-    @app.exception_handler(SyntaxError)
-    async def syntax_error(_: Request, exc: SyntaxError) -> PlainTextResponse:
-        return _text(400, f"Malformed SPARQL: {exc}")
-
-    @app.exception_handler(ProtectedData)
-    async def protected(_: Request, exc: ProtectedData) -> PlainTextResponse:
-        return _text(403, f"Refused: {exc}.")
-
-    @app.exception_handler(LoadRefused)
-    async def load_refused(_: Request, exc: LoadRefused) -> PlainTextResponse:
-        return _text(403, f"Refused: {exc} (KG_LOAD_ALLOWLIST).")
-
-    @app.exception_handler(NotImplementedError)
-    async def not_implemented(_: Request, exc: NotImplementedError) -> PlainTextResponse:
-        return _text(501, f"Not supported by this endpoint: {exc}")
-
-    @app.exception_handler(QueryNotFound)
-    async def query_not_found(_: Request, exc: QueryNotFound) -> PlainTextResponse:
-        return _text(404, str(exc))
-
-    @app.exception_handler(KgError)
-    async def kg_error(_: Request, exc: KgError) -> PlainTextResponse:
-        return _text(400, str(exc))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> PlainTextResponse:
-        return _text(exc.status_code, str(exc.detail), dict(exc.headers or {}))
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> PlainTextResponse:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        return _text(400, f"Bad request: {problems}")
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> PlainTextResponse:
-        request_id = uuid.uuid4().hex[:12]
-        log.exception("unhandled error %s on %s %s", request_id, request.method, request.url.path)
-        return _text(500, f"Internal server error (request id {request_id}).")
+    for kind in (*_HANDLED, RequestValidationError, Exception):
+        app.add_exception_handler(kind, answer)

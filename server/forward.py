@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from server.asgi import Receive, Scope, Send, read_body, send_error
 from server.errors import ProtocolError
-from server.hotpath import Receive, Scope, Send, read_body, send_text
 
 #: Headers that belong to one connection, not to the request or response (RFC 9110 §7.6.1).
 _HOP_BY_HOP = {b"connection", b"keep-alive", b"transfer-encoding", b"te", b"trailer", b"upgrade", b"content-length"}
@@ -39,7 +39,7 @@ class WriteForwarder:
         try:
             body = await read_body(receive, declared, limit)
         except ProtocolError as err:
-            await send_text(send, err.status, err.message, err.headers)
+            await send_error(send, err)
             return
         except ConnectionResetError:
             return
@@ -48,7 +48,10 @@ class WriteForwarder:
         try:
             response = await self._client.send(request, stream=True)
         except httpx.TransportError as err:
-            await send_text(send, 503, f"The writer is not available ({err}); try again shortly.", {"Retry-After": "2"})
+            unreachable = ProtocolError(
+                503, f"The writer is not available ({err}); try again shortly.", {"Retry-After": "2"}
+            )
+            await send_error(send, unreachable)
             return
         try:
             relayed = [(k.lower(), v) for k, v in response.headers.raw if k.lower() not in _HOP_BY_HOP]

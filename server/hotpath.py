@@ -6,7 +6,9 @@ reads the request from the ASGI scope, applies every protocol check of the FastA
 charset, Content-Type, SERVICE allowlist, nesting, query length, ``timeout``), negotiates the format from
 a memoised table, answers ``304`` to a matching ``If-None-Match``, runs the query in the executor and streams
 the answer. Everything else — updates, the service description, other paths — goes on to the app, with the
-body it has already read replayed. Timing, metrics, gzip and CORS stay in the middlewares around it.
+body it has already read replayed and the request it read in ``scope["state"]`` (:data:`SPARQL_REQUEST`), so
+that the ``/sparql`` route reads nothing twice. Timing, metrics, gzip and CORS stay in the middlewares around it.
+Errors are answered as the app answers them (:func:`server.asgi.send_error`).
 
 On a writable server's reader processes it also refreshes the store view before every request (a cheap
 ``stat``), and forwards every write to the process that owns the store (:mod:`server.forward`).
@@ -17,32 +19,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from server.errors import ProtocolError, QueryTimeout, Unavailable, unavailable
+from server.asgi import ASGIApp, Receive, Scope, Send, read_body, replay, send_error
+from server.errors import ProtocolError, QueryTimeout, Unavailable
 from server.executor import Answer, Executor
 from server.federation import refuse_disallowed_service
-from server.protocol import (
-    QueryRequest,
-    body_too_large,
-    check_nesting,
-    etag,
-    matches,
-    parse_request,
-    time_limit,
-)
+from server.protocol import QueryRequest, check_query, etag, matches, parse_request
 from server.results import Job, Outcome
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 log = logging.getLogger("kg.server")
 
 SPARQL_PATH = "/sparql"
+#: The key in ``scope["state"]`` (``request.state`` in a route) of the request the hot path read and passed on:
+#: an :class:`~server.protocol.UpdateRequest`, or None for a GET without a query.
+SPARQL_REQUEST = "sparql_request"
 _WANTED = {b"accept", b"content-type", b"content-length", b"if-none-match", b"host", b"origin", b"accept-encoding"}
 _CACHE_CONTROL = b"public, max-age=0, must-revalidate"
 
@@ -63,57 +54,6 @@ def _headers(scope: Scope) -> dict[bytes, str]:
             text = value.decode("latin-1")
             found[key] = f"{found[key]}, {text}" if key in found else text
     return found
-
-
-async def read_body(receive: Receive, declared: str | None, limit: int) -> bytes:
-    """The whole request body, refused with 413 past ``limit`` bytes (declared or actual)."""
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise body_too_large(limit)
-    body = b""
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ConnectionResetError("the client went away while sending its request")
-        body += message.get("body", b"")
-        if len(body) > limit:
-            raise body_too_large(limit)
-        more = message.get("more_body", False)
-    return body
-
-
-def replay(body: bytes, receive: Receive) -> Receive:
-    """A ``receive`` that yields the already-read body first, then defers to the real one (disconnects)."""
-    sent = False
-
-    async def replayed() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replayed
-
-
-async def send_text(send: Send, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-    body = (message.rstrip() + "\n").encode()
-    await _send_whole(send, status, "text/plain; charset=utf-8", body, headers)
-
-
-async def send_unavailable(send: Send, err: Unavailable) -> None:
-    """Answer 503 with the JSON body of every such answer (server/errors.py)."""
-    body, headers = unavailable(err)
-    await _send_whole(send, 503, "application/json", body, headers)
-
-
-async def _send_whole(
-    send: Send, status: int, media_type: str, body: bytes, headers: dict[str, str] | None = None
-) -> None:
-    raw = [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode())]
-    raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
-    await send({"type": "http.response.start", "status": status, "headers": raw})
-    await send({"type": "http.response.body", "body": body})
 
 
 class SparqlHotPath:
@@ -164,7 +104,7 @@ class SparqlHotPath:
             parsed = parse_request(method, query_string, headers.get(b"content-type", ""), body)
             refuse_disallowed_service(parsed, settings.service_allowlist)  # before any engine sees it
         except ProtocolError as err:
-            await send_text(send, err.status, err.message, err.headers)
+            await send_error(send, err)
             return
         except ConnectionResetError:
             return
@@ -172,6 +112,7 @@ class SparqlHotPath:
             if forward is not None and parsed is not None:
                 await forward(scope, replay(body, receive), send, settings.max_body_bytes)
                 return
+            scope.setdefault("state", {})[SPARQL_REQUEST] = parsed
             await self.app(scope, replay(body, receive), send)
             return
         await self._query(scope, receive, send, parsed, headers, query_string)
@@ -195,12 +136,9 @@ class SparqlHotPath:
             await send({"type": "http.response.body", "body": b""})
             return
         try:
-            if len(parsed.query) > settings.max_query_length:
-                raise ProtocolError(413, f"Query too long: the limit is {settings.max_query_length} characters.")
-            check_nesting(parsed.query)
-            limit = time_limit(parsed.timeout, settings.query_timeout)
+            limit = check_query(parsed, settings.max_query_length, settings.query_timeout)
         except ProtocolError as err:
-            await send_text(send, err.status, err.message, err.headers)
+            await send_error(send, err)
             return
         # Relative IRIs in a query resolve against the endpoint's own URL (SPARQL 1.1 Query §4.1.1.1).
         job = Job(parsed.query, parsed.dataset, accept, parsed.format, _endpoint_url(scope, headers))
@@ -210,7 +148,7 @@ class SparqlHotPath:
         except Unavailable as err:
             if isinstance(err, QueryTimeout):
                 self.state.metrics.timeouts.inc()
-            await send_unavailable(send, err)
+            await send_error(send, err)
             return
         extra = [self.vary]
         head = answer.head

@@ -22,8 +22,8 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from server.asgi import send_error
 from server.errors import Unavailable
-from server.hotpath import send_unavailable
 
 #: Seconds a connection has to deliver a request's complete headers, counted from when it opened (its first
 #: request) or from the first byte of a request (later ones); KG_HEADER_TIMEOUT.
@@ -125,5 +125,5 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
         of its grace gets our 503 JSON with ``Retry-After`` instead of uvicorn's plain-text 500."""
         cycle = self.cycle
         if cycle is not None and not cycle.response_complete:
-            cycle.send_500_response = partial(send_unavailable, cycle.send, _going_away())  # type: ignore[method-assign]
+            cycle.send_500_response = partial(send_error, cycle.send, _going_away())  # type: ignore[method-assign]
         super().shutdown()

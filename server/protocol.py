@@ -169,6 +169,30 @@ def check_nesting(text: str) -> None:
         raise ProtocolError(400, str(err)) from err
 
 
+def check_text(text: str, max_length: int, kind: str = "Query") -> None:
+    """Refuse a query or update (``kind``) longer than ``max_length`` characters, or nested too deeply to run.
+
+    Raises:
+        ProtocolError: 413 when too long, 400 when too deep (:func:`check_nesting`).
+    """
+    if len(text) > max_length:
+        raise ProtocolError(413, f"{kind} too long: the limit is {max_length} characters.")
+    check_nesting(text)
+
+
+def check_query(parsed: QueryRequest, max_length: int, max_seconds: float) -> float:
+    """Every check of a query before it runs (length, nesting, ``timeout``); returns its time limit in seconds.
+
+    >>> check_query(QueryRequest("ASK {}", Dataset((), ()), None, "2"), 100, 30.0)
+    2.0
+
+    Raises:
+        ProtocolError: 413 for a query too long, 400 for one too deep or a bad ``timeout``.
+    """
+    check_text(parsed.query, max_length, "Query")
+    return time_limit(parsed.timeout, max_seconds)
+
+
 def time_limit(requested: str | None, limit: float) -> float:
     """The per-request ``timeout`` (seconds), capped by the server's limit.
 

@@ -10,7 +10,7 @@ from kg.iris import PREFIXES
 from server import conneg
 from server.errors import ProtocolError
 
-GRAPH_OFFERS = (*conneg.RDF_OFFERS[:4], conneg.RDF_OFFERS[6])
+GRAPH_OFFERS = (*conneg.TRIPLE_OFFERS, conneg.PLAIN_N_TRIPLES)
 
 
 def negotiate_rdf(request: Request, offers: tuple[conneg.Offer, ...] = GRAPH_OFFERS) -> conneg.Offer:

@@ -12,11 +12,15 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import pyoxigraph as ox
-
-from kg.federation import WIKIDATA_SPARQL  # the one SERVICE endpoint allowed unless a deployment says otherwise
+from kg.federation import (
+    DEFAULT_SERVICE_ALLOWLIST,
+    SERVICE_ALLOWLIST_ACCEPTS,
+    SERVICE_ALLOWLIST_ENV,
+    read_service_allowlist,
+    valid_service_allowlist,
+)
+from kg.federation import absolute_iri as _absolute
 from kg.iris import DEFAULT_BASE_IRI
 
 #: Where ``make`` has npm install the browser tools (YASGUI, Swagger UI): the project's ``node_modules``.
@@ -39,16 +43,6 @@ def _seconds(value: object, least: float, most: float, *, open_below: bool) -> b
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return False
     return (value > least if open_below else value >= least) and value <= most
-
-
-def _absolute(iri: str, schemes: tuple[str, ...]) -> bool:
-    """An IRI pyoxigraph accepts, with one of ``schemes`` (and a host, unless it is a file IRI)."""
-    try:
-        ox.NamedNode(iri)
-    except ValueError:
-        return False
-    parts = urlsplit(iri)
-    return parts.scheme in schemes and (parts.scheme == "file" or bool(parts.hostname))
 
 
 def _token(value: object) -> bool:
@@ -120,11 +114,9 @@ RULES: dict[str, _Rule] = {
         lambda v: isinstance(v, tuple) and all(_absolute(i, (*_HTTP, "file")) for i in v),
         _csv,
     ),
+    # Read by kg/federation.py, where ``kg update`` reads it too.
     "service_allowlist": _Rule(
-        "KG_SERVICE_ALLOWLIST",
-        "comma-separated absolute http(s) IRIs (empty: no SERVICE at all)",
-        lambda v: isinstance(v, tuple) and all(_absolute(i, _HTTP) for i in v),
-        _csv,
+        SERVICE_ALLOWLIST_ENV, SERVICE_ALLOWLIST_ACCEPTS, valid_service_allowlist, read_service_allowlist
     ),
 }
 
@@ -193,7 +185,7 @@ class Settings:
     query_threads: int = 4
     header_timeout: float = 10.0
     runtime_dir: Path | None = None
-    service_allowlist: tuple[str, ...] = (WIKIDATA_SPARQL,)
+    service_allowlist: tuple[str, ...] = DEFAULT_SERVICE_ALLOWLIST
     write_token: str | None = field(default=None, repr=False)
     load_allowlist: tuple[str, ...] = ()
     write_wait: float = 5.0

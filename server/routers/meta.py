@@ -124,10 +124,10 @@ def _ontology_html() -> str:
 
 @router.get("/ontology", summary="The ontology: HTML documentation or RDF")
 def ontology(request: Request) -> Response:
-    offers = (conneg.HTML, *conneg.RDF_OFFERS[:4])
+    offers = (conneg.HTML, *conneg.TRIPLE_OFFERS)
     offer = negotiate_rdf(request, offers)
     if offer.format is None:
         page = _ontology_html()
         policy = content_security_policy(inline_hashes(page))  # pyLODE's page has an inline <style>
         return HTMLResponse(page, headers={"Vary": "Accept", "Content-Security-Policy": policy})
-    return rdf_response(request, Graph().parse(ONTOLOGY_FILE), offers[1:])
+    return rdf_response(request, Graph().parse(ONTOLOGY_FILE), conneg.TRIPLE_OFFERS)

@@ -36,7 +36,7 @@ SELECT ?property ?value WHERE {{
   }}
 }} LIMIT 100"""
 
-ENTITY_OFFERS = (conneg.RDF_OFFERS[0], conneg.HTML, *conneg.RDF_OFFERS[1:4])
+ENTITY_OFFERS = (conneg.TURTLE, conneg.HTML, conneg.N_TRIPLES, conneg.JSON_LD, conneg.RDF_XML)
 EXTENSIONS = {offer.extension: offer for offer in ENTITY_OFFERS}
 
 

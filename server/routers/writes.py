@@ -1,9 +1,13 @@
 """Writes: SPARQL 1.1 Update (``/update``, or ``update=`` on ``/sparql``) and the Graph Store Protocol's
-PUT/POST/DELETE on ``/store`` — all behind a bearer token and the SHACL gate (:mod:`server.writer`).
+PUT/POST/DELETE on ``/store`` — all behind a bearer token, then through the write core (:mod:`kg.writes`).
+
+A write that does not conform raises :class:`kg.errors.ShapeViolation`, answered 422 with the report by
+:func:`server.errors.error_response`.
 """
 
 from __future__ import annotations
 
+import hmac
 import uuid
 
 import pyoxigraph as ox
@@ -12,11 +16,11 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from kg.changes import Diff
-from server import conneg, protocol
+from kg.writes import Committed, Writer
+from server import protocol
+from server.asgi import request_body, request_text
 from server.errors import ProtocolError
-from server.protocol import check_nesting
-from server.routers.sparql import read_body, read_text
-from server.writer import Committed, Rejected, Writer, check_token
+from server.protocol import check_text
 
 router = APIRouter()
 
@@ -29,6 +33,23 @@ PAYLOAD_FORMATS = {
     "application/ld+json": ox.RdfFormat.JSON_LD,
     "text/plain": ox.RdfFormat.N_TRIPLES,
 }
+
+
+def check_token(authorization: str | None, token: str | None) -> None:
+    """Writes need ``Authorization: Bearer <token>``; compared in constant time, never logged.
+
+    Raises:
+        ProtocolError: 403 when the server has no token (read-only), 401 when the request's is missing or wrong.
+    """
+    if token is None:
+        raise ProtocolError(403, "This server is read-only: no write token is configured (KG_WRITE_TOKEN).")
+    scheme, _, given = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise ProtocolError(
+            401,
+            "Writes need a valid bearer token (Authorization: Bearer …).",
+            {"WWW-Authenticate": 'Bearer realm="kg"'},
+        )
 
 
 def _writer(request: Request) -> Writer:
@@ -44,42 +65,20 @@ def committed_response(result: Committed, status: int = 200, headers: dict[str, 
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def rejected_response(request: Request, err: Rejected) -> Response:
-    """422 with the SHACL report: Turtle when asked for, else a JSON summary."""
-    report = err.verdict.report
-    offer = conneg.negotiate(
-        request.headers.get("accept"), (conneg.Offer("application/json", ()), conneg.RDF_OFFERS[0])
-    )
-    if offer is not None and offer.media_type == "text/turtle":
-        return Response(
-            report.graph.serialize(format="turtle"), status_code=422, media_type="text/turtle; charset=utf-8"
-        )
-    results = [
-        {"focus": r.focus, "path": r.path, "message": r.message, "severity": r.severity, "constraint": r.component}
-        for r in report.results
-    ]
-    return JSONResponse({"conforms": False, "message": str(err), "results": results}, status_code=422)
-
-
 async def run_update(request: Request, text: str) -> Response:
     """Authenticate, then evaluate an update through the gate (in a thread: validation takes CPU)."""
     writer = _writer(request)
     settings = request.app.state.settings
-    if len(text) > settings.max_query_length:
-        raise ProtocolError(413, f"Update too long: the limit is {settings.max_query_length} characters.")
-    check_nesting(text)
+    check_text(text, settings.max_query_length, "Update")
     base = str(request.url.replace(query="", fragment=""))
-    try:
-        result = await run_in_threadpool(writer.update, text, base, settings.load_allowlist, settings.service_allowlist)
-    except Rejected as err:
-        return rejected_response(request, err)
+    result = await run_in_threadpool(writer.update, text, base, settings.load_allowlist, settings.service_allowlist)
     return committed_response(result)
 
 
 @router.post("/update", summary="SPARQL 1.1 Update (bearer token; SHACL-gated)")
 async def update(request: Request) -> Response:
     media_type = protocol.media_type(request.headers.get("content-type", ""))
-    body = await read_text(request)
+    body = await request_text(request)
     if media_type == FORM:
         values = protocol.parse_params(body).get("update", [])
         if len(values) != 1:
@@ -116,7 +115,7 @@ async def _payload(request: Request, graph: ox.NamedNode | ox.DefaultGraph) -> l
         raise ProtocolError(
             415, f"Unsupported RDF Content-Type {media_type or '(none)'!r}: use {', '.join(PAYLOAD_FORMATS)}."
         )
-    body = await read_body(request)
+    body = await request_body(request)
     base = graph.value if isinstance(graph, ox.NamedNode) else str(request.url.replace(query=""))
     try:
         return [
@@ -142,10 +141,7 @@ async def _gsp_apply(
     location: str | None = None,
     drop_graphs: tuple[ox.NamedNode, ...] = (),
 ) -> Response:
-    try:
-        result = await run_in_threadpool(writer.apply, diff, drop_graphs)
-    except Rejected as err:
-        return rejected_response(request, err)
+    result = await run_in_threadpool(writer.apply, diff, drop_graphs)
     headers = {"Location": location} if location else None
     return committed_response(result, 201 if created else 200, headers)
 

@@ -1,70 +1,55 @@
-"""The write path: authenticate, compute the diff, pass the SHACL gate, commit, then tell the readers.
+"""The one write path: diff → SHACL gate → commit → tell the listeners → rewrite the dumps.
 
+Every write goes through a :class:`Writer`: the server's ``/update`` and Graph Store routes, and ``kg update``.
 One write at a time (the gate's lock): the diff is computed, validated and committed against the same state.
-After a commit the data version changes, so query workers reopen their read-only stores, ETags and the VoID
-cache move on, and the dumps are rewritten in the background.
+After a commit the data version changes, listeners hear the new version (the server's query workers reopen
+their stores, ETags and the VoID cache move on), and the dumps are rewritten in the background.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.changes import Diff, LoadRefused, update_diff
+from kg.changes import Diff, update_diff
 from kg.dump import write_dumps
-from kg.gate import Gate, ProtectedData, Verdict
+from kg.errors import ShapeViolation, WriterBusy
+from kg.gate import Gate
 from kg.iris import Minter
 from kg.store import OxigraphStore
-from server.errors import ProtocolError, WriterBusy
 
-log = logging.getLogger("kg.server")
-
-
-class Rejected(Exception):
-    """The write does not conform to the shapes: nothing was written."""
-
-    def __init__(self, verdict: Verdict) -> None:
-        super().__init__(f"The write was refused: {len(verdict.report.results)} SHACL violation(s).")
-        self.verdict = verdict
+log = logging.getLogger("kg.writes")
 
 
 @dataclass(frozen=True)
 class Committed:
+    """What a write changed: quads removed and added, the new data version, the triples the gate validated."""
+
     removed: int
     added: int
     version: str
     validated_triples: int
 
 
-def check_token(authorization: str | None, token: str | None) -> None:
-    """Writes need ``Authorization: Bearer <token>``; compared in constant time, never logged.
-
-    Raises:
-        ProtocolError: 403 when the server has no token (read-only), 401 when the request's is missing or wrong.
-    """
-    if token is None:
-        raise ProtocolError(403, "This server is read-only: no write token is configured (KG_WRITE_TOKEN).")
-    scheme, _, given = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise ProtocolError(
-            401,
-            "Writes need a valid bearer token (Authorization: Bearer …).",
-            {"WWW-Authenticate": 'Bearer realm="kg"'},
-        )
-
-
 class Writer:
-    """Owns the read-write store, the gate and the data version."""
+    """Owns the read-write store, the gate and the data version.
+
+    Args:
+        store: the store, opened read-write.
+        minter: the data's IRIs (the ontology graph the gate protects, the dumps' names).
+        dump_dir: where the dumps are rewritten after each commit; None for none.
+        version: the data version before the first write; each commit makes ``{version}-w{n}``.
+        lock_wait: seconds a write waits for the one before it before it is refused (:class:`WriterBusy`).
+    """
 
     def __init__(
-        self, store: OxigraphStore, minter: Minter, dump_dir: Path | None, version: str, lock_wait: float = 5.0
+        self, store: OxigraphStore, minter: Minter, dump_dir: Path | None, version: str = "", lock_wait: float = 5.0
     ) -> None:
         self.store = store
         self.lock_wait = lock_wait
@@ -73,7 +58,7 @@ class Writer:
         self.gate = Gate(minter)
         self.base_version = version
         self.writes = 0
-        self.listeners: list = []  # callables told the new version after each commit
+        self.listeners: list[Callable[[str], None]] = []  # told the new version after each commit
         self._dump_lock = threading.Lock()
         self._dumps_wanted = False  # a commit happened since the running rewrite read the store
         self._dumper: threading.Thread | None = None
@@ -85,14 +70,17 @@ class Writer:
     def update(
         self,
         text: str,
-        base_iri: str | None,
-        load_allowlist: tuple[str, ...],
+        base_iri: str | None = None,
+        load_allowlist: tuple[str, ...] = (),
         service_allowlist: tuple[str, ...] = (),
     ) -> Committed:
         """Apply a SPARQL Update through the gate (its SERVICE clauses are refused: :func:`update_diff`).
 
         Raises:
-            SyntaxError, LoadRefused, ServiceRefused, ProtectedData, Rejected, WriterBusy.
+            SyntaxError: the update is malformed.
+            LoadRefused, ServiceRefused, QueryTooDeep: see :func:`kg.changes.update_diff`.
+            NotImplementedError: an update form this path does not evaluate.
+            ProtectedData, ShapeViolation, WriterBusy: see :meth:`apply`.
         """
         with self._locked():
             diff = update_diff(
@@ -104,10 +92,17 @@ class Writer:
         """Apply a diff through the gate; ``drop_graphs`` (emptied by the diff) are removed from the store too.
 
         Raises:
-            ProtectedData, Rejected, WriterBusy.
+            ProtectedData: the diff touches the ontology or a source text.
+            ShapeViolation: the candidate state does not conform (the report says why); nothing was written.
+            WriterBusy: another write held the lock for ``lock_wait`` seconds.
         """
         with self._locked():
             return self._apply(diff, drop_graphs)
+
+    def wait_for_dumps(self) -> None:
+        """Return once the dump rewrites scheduled so far are done (``kg update`` exits only then)."""
+        while (dumper := self._dumper) is not None:
+            dumper.join()
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -130,7 +125,8 @@ class Writer:
             return Committed(0, 0, self.version, 0)
         verdict = self.gate.judge(self.store.raw, diff)
         if not verdict.report.conforms:
-            raise Rejected(verdict)
+            count = len(verdict.report.results)
+            raise ShapeViolation(verdict.report, f"The write was refused: {count} SHACL violation(s).")
         self.store.commit(diff)
         for graph in drop_graphs:  # before the listeners: readers must not see an emptied graph linger
             self.store.raw.remove_graph(graph)
@@ -164,4 +160,4 @@ class Writer:
                 log.exception("rewriting the dumps after a write failed")
 
 
-__all__ = ["Committed", "LoadRefused", "ProtectedData", "Rejected", "Writer", "check_token"]
+__all__ = ["Committed", "Writer"]

@@ -1,0 +1,44 @@
+"""``kg serve``: the server's command, added to ``kg`` through the ``kg.commands`` entry point (pyproject.toml).
+
+It lives here, not in kg/cli.py, so that the library imports nothing from the server.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kg.build import DEFAULT_BUILD_DIR
+from kg.cli import Base, BuildDir, _fail
+from kg.iris import DEFAULT_BASE_IRI
+
+
+def serve_command(
+    build_dir: BuildDir = DEFAULT_BUILD_DIR,
+    base: Base = DEFAULT_BASE_IRI,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the built store over HTTP (SPARQL endpoint, dumps, pages), in one process per core."""
+    from server.settings import SettingError, Settings
+    from server.supervisor import serve
+
+    if not 1 <= port <= 65535:
+        raise _fail(f"--port {port} is not accepted: it takes a whole number from 1 to 65535")
+    try:
+        settings = Settings.from_env(store_path=build_dir / "store", dump_dir=build_dir / "dumps", base_iri=base)
+    except SettingError as err:
+        raise _fail(str(err)) from err
+    if not (settings.store_path / "CURRENT").exists():
+        raise _fail(f"no store at {settings.store_path}", "run `kg build` first")
+    url = f"http://{host}:{port}/"
+    mode = "read-write (bearer token)" if settings.write_token else "read-only"
+    typer.echo(f"Serving the article knowledge graph at {url} ({mode}, {settings.processes} processes)")
+    example = "query=SELECT * WHERE { ?s ?p ?o } LIMIT 3"
+    typer.echo(f"Try: curl -H 'Accept: text/csv' --data-urlencode '{example}' {url}sparql")
+    try:
+        status = serve(settings, host, port)
+    except OSError as err:
+        raise _fail(str(err), "is another server on that port, or the store open elsewhere?") from err
+    raise typer.Exit(status)
