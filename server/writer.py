@@ -88,15 +88,26 @@ class Writer:
         base_iri: str | None,
         load_allowlist: tuple[str, ...],
         service_allowlist: tuple[str, ...] = (),
+        *,
+        using: tuple[str, ...] = (),
+        using_named: tuple[str, ...] = (),
     ) -> Committed:
-        """Apply a SPARQL Update through the gate (its SERVICE clauses are refused: :func:`update_diff`).
+        """Apply a SPARQL Update through the gate (its SERVICE clauses are refused: :func:`update_diff`);
+        ``using``/``using_named`` are the protocol's dataset parameters.
 
         Raises:
-            SyntaxError, LoadRefused, ServiceRefused, ProtectedData, Rejected, WriterBusy.
+            SyntaxError, LoadRefused, ServiceRefused, UpdateDatasetConflict, ProtectedData, Rejected, WriterBusy.
         """
         with self._locked():
             diff = update_diff(
-                self.store.raw, text, base_iri, load_allowlist, self.store.union_default_graph, service_allowlist
+                self.store.raw,
+                text,
+                base_iri,
+                load_allowlist,
+                self.store.union_default_graph,
+                service_allowlist,
+                using=using,
+                using_named=using_named,
             )
             return self._apply(diff)
 

@@ -57,7 +57,7 @@ async def sparql(request: Request) -> Response:
     if isinstance(parsed, UpdateRequest):
         from server.routers.writes import run_update
 
-        return await run_update(request, parsed.update)
+        return await run_update(request, parsed)
     if parsed is None:
         accept = request.headers.get("accept", "")
         if conneg.negotiate(accept, (conneg.HTML, *conneg.RDF_OFFERS)) is conneg.HTML and "text/html" in accept:

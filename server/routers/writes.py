@@ -4,8 +4,6 @@ PUT/POST/DELETE on ``/store`` — all behind a bearer token and the SHACL gate (
 
 from __future__ import annotations
 
-import uuid
-
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -14,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from kg.changes import Diff
 from server import conneg, protocol
 from server.errors import ProtocolError
+from server.multipart import MULTIPART, read_parts
 from server.protocol import check_nesting
 from server.routers.sparql import read_body, read_text
 from server.writer import Committed, Rejected, Writer, check_token
@@ -61,16 +60,25 @@ def rejected_response(request: Request, err: Rejected) -> Response:
     return JSONResponse({"conforms": False, "message": str(err), "results": results}, status_code=422)
 
 
-async def run_update(request: Request, text: str) -> Response:
+async def run_update(request: Request, update: protocol.UpdateRequest) -> Response:
     """Authenticate, then evaluate an update through the gate (in a thread: validation takes CPU)."""
     writer = _writer(request)
     settings = request.app.state.settings
+    text = update.update
     if len(text) > settings.max_query_length:
         raise ProtocolError(413, f"Update too long: the limit is {settings.max_query_length} characters.")
     check_nesting(text)
     base = str(request.url.replace(query="", fragment=""))
     try:
-        result = await run_in_threadpool(writer.update, text, base, settings.load_allowlist, settings.service_allowlist)
+        result = await run_in_threadpool(
+            writer.update,
+            text,
+            base,
+            settings.load_allowlist,
+            settings.service_allowlist,
+            using=update.using,
+            using_named=update.using_named,
+        )
     except Rejected as err:
         return rejected_response(request, err)
     return committed_response(result)
@@ -80,13 +88,15 @@ async def run_update(request: Request, text: str) -> Response:
 async def update(request: Request) -> Response:
     media_type = protocol.media_type(request.headers.get("content-type", ""))
     body = await read_text(request)
+    url_params = protocol.parse_params(request.url.query)
     if media_type == FORM:
-        values = protocol.parse_params(body).get("update", [])
+        form = protocol.parse_params(body)
+        values = form.get("update", [])
         if len(values) != 1:
             raise ProtocolError(400, "Give exactly one 'update' parameter in the form body.")
-        return await run_update(request, values[0])
+        return await run_update(request, protocol.update_request(values[0], {**url_params, **form}))
     if media_type == SPARQL_UPDATE:
-        return await run_update(request, body)
+        return await run_update(request, protocol.update_request(body, url_params))
     raise ProtocolError(415, f"Unsupported Content-Type {media_type or '(none)'!r}: POST {FORM} or {SPARQL_UPDATE}.")
 
 
@@ -109,15 +119,24 @@ def _target(request: Request) -> ox.NamedNode | ox.DefaultGraph | None:
     raise ProtocolError(400, "Name exactly one graph: ?default or ?graph=IRI (percent-encoded).")
 
 
-async def _payload(request: Request, graph: ox.NamedNode | ox.DefaultGraph) -> list[ox.Quad]:
-    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+async def _payload(request: Request, graph: ox.NamedNode | ox.DefaultGraph, multipart: bool = False) -> list[ox.Quad]:
+    """The quads of the request's RDF document, or of every part of a ``multipart/form-data`` body (allowed for
+    POST, GSP §5.5), put in ``graph``."""
+    content_type = request.headers.get("content-type", "")
+    base = graph.value if isinstance(graph, ox.NamedNode) else str(request.url.replace(query=""))
+    if multipart and protocol.media_type(content_type) == MULTIPART:
+        parts = read_parts(await read_body(request), content_type)
+        return [quad for part in parts for quad in _document(bytes(part.body), part.content_type, graph, base)]
+    return _document(await read_body(request), content_type, graph, base)
+
+
+def _document(body: bytes, content_type: str, graph: ox.NamedNode | ox.DefaultGraph, base: str) -> list[ox.Quad]:
+    media_type = protocol.media_type(content_type)
     rdf_format = PAYLOAD_FORMATS.get(media_type)
     if rdf_format is None:
         raise ProtocolError(
             415, f"Unsupported RDF Content-Type {media_type or '(none)'!r}: use {', '.join(PAYLOAD_FORMATS)}."
         )
-    body = await read_body(request)
-    base = graph.value if isinstance(graph, ox.NamedNode) else str(request.url.replace(query=""))
     try:
         return [
             ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(body, format=rdf_format, base_iri=base)
@@ -170,10 +189,10 @@ async def post_graph(request: Request) -> Response:
     graph = _target(request)
     location = None
     if graph is None:  # POST to the store itself creates a new graph (GSP §5.5)
-        graph = ox.NamedNode(f"{request.app.state.settings.base_iri}graph/{uuid.uuid4().hex}")
+        graph = ox.NamedNode(writer.minter.new_graph())
         location = graph.value  # the new graph's IRI (GSP §5.5); it dereferences under /graph/ on this server
     existed = _exists(writer, graph)
-    payload = await _payload(request, graph)
+    payload = await _payload(request, graph, multipart=True)
     diff = Diff(added=set(payload) - set(_existing(writer, graph)))
     return await _gsp_apply(request, writer, diff, created=location is not None or not existed, location=location)
 
