@@ -15,6 +15,7 @@
     ├── QueryTooDeep         a query or update could overflow the engine's stack (kg/depth.py)
     ├── ReviewError          a draft cannot be read for review (kg/review/decisions.py)
     ├── Rejected             the review decisions give a file that fails a check; nothing is written (idem)
+    ├── UpdateDatasetConflict  an update request gives its dataset both as protocol parameters and in its text
     └── LinkError            reconciliation failed: the Wikidata endpoint is unreachable or refused, or a review
                              file is inconsistent
 
@@ -77,6 +78,11 @@ class ServiceRefused(KgError):
 
 class QueryTooDeep(KgError):
     """A query or update nests or chains deeper than the engines can take (see :mod:`kg.depth`)."""
+
+
+class UpdateDatasetConflict(KgError):
+    """``using-graph-uri``/``using-named-graph-uri`` with ``WITH``/``USING`` in the update (SPARQL 1.1 Protocol
+    §2.2.3 requires a refusal)."""
 
 
 class LinkError(KgError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass
 
 from rdflib import Namespace
@@ -275,6 +276,14 @@ class Minter:
         if iri == reviewed or iri.startswith(reviewed + "/"):
             return self.draft_graph(source_slug) + iri[len(reviewed) :]
         return iri
+
+    def new_graph(self) -> str:
+        """IRI of a graph created by a Graph Store POST to the store itself (GSP §5.5): a fresh random name.
+
+        >>> Minter().new_graph().startswith("https://w3id.org/akg/graph/")
+        True
+        """
+        return self.graph(uuid.uuid4().hex)
 
     def links_graph(self, target: str) -> str:
         """IRI of the named graph that holds the links to one external dataset (e.g. ``wikidata``)."""

@@ -73,18 +73,28 @@ class Writer:
         base_iri: str | None = None,
         load_allowlist: tuple[str, ...] = (),
         service_allowlist: tuple[str, ...] = (),
+        *,
+        using: tuple[str, ...] = (),
+        using_named: tuple[str, ...] = (),
     ) -> Committed:
-        """Apply a SPARQL Update through the gate (its SERVICE clauses are refused: :func:`update_diff`).
+        """Apply a SPARQL Update through the gate (its SERVICE clauses are refused: :func:`update_diff`);
+        ``using``/``using_named`` are the protocol's dataset parameters.
 
         Raises:
             SyntaxError: the update is malformed.
-            LoadRefused, ServiceRefused, QueryTooDeep: see :func:`kg.changes.update_diff`.
-            NotImplementedError: an update form this path does not evaluate.
+            LoadRefused, ServiceRefused, QueryTooDeep, UpdateDatasetConflict: see :func:`kg.changes.update_diff`.
             ProtectedData, ShapeViolation, WriterBusy: see :meth:`apply`.
         """
         with self._locked():
             diff = update_diff(
-                self.store.raw, text, base_iri, load_allowlist, self.store.union_default_graph, service_allowlist
+                self.store.raw,
+                text,
+                base_iri,
+                load_allowlist,
+                self.store.union_default_graph,
+                service_allowlist,
+                using=using,
+                using_named=using_named,
             )
             return self._apply(diff)
 

@@ -11,6 +11,8 @@ import hashlib
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote_to_bytes
 
+import pyoxigraph as ox
+
 from kg.depth import check_depth
 from kg.errors import QueryTooDeep
 from kg.store import Dataset
@@ -33,9 +35,32 @@ class QueryRequest:
 
 @dataclass(frozen=True)
 class UpdateRequest:
-    """A SPARQL Update sent to /sparql (POST form ``update=`` or ``application/sparql-update``)."""
+    """A SPARQL Update (POST form ``update=`` or ``application/sparql-update``) and the dataset its parameters
+    give its WHERE clauses (``using-graph-uri``, ``using-named-graph-uri``: SPARQL 1.1 Protocol §2.2)."""
 
     update: str
+    using: tuple[str, ...] = ()
+    using_named: tuple[str, ...] = ()
+
+
+def update_request(update: str, params: dict[str, list[str]]) -> UpdateRequest:
+    """An update with the dataset parameters of its request (query string, and form body for a form POST).
+
+    >>> update_request("CLEAR ALL", {"using-graph-uri": ["http://a"], "update": ["CLEAR ALL"]})
+    UpdateRequest(update='CLEAR ALL', using=('http://a',), using_named=())
+
+    Raises:
+        ProtocolError: 400 for a parameter that is not an absolute IRI.
+    """
+    iris = {}
+    for name in ("using-graph-uri", "using-named-graph-uri"):
+        for value in params.get(name, []):
+            try:
+                ox.NamedNode(value)
+            except ValueError as err:
+                raise ProtocolError(400, f"The parameter '{name}' is not a valid IRI: {value!r}.") from err
+        iris[name] = tuple(params.get(name, []))
+    return UpdateRequest(update, iris["using-graph-uri"], iris["using-named-graph-uri"])
 
 
 def media_type(content_type: str) -> str:
@@ -125,7 +150,7 @@ def parse_request(
     >>> parse_request("GET", "query=ASK%7B%7D&format=csv", "", b"")
     QueryRequest(query='ASK{}', dataset=Dataset(default_graphs=(), named_graphs=()), format='csv', timeout=None)
     >>> parse_request("POST", "", "application/sparql-update", b"CLEAR ALL")
-    UpdateRequest(update='CLEAR ALL')
+    UpdateRequest(update='CLEAR ALL', using=(), using_named=())
 
     Raises:
         ProtocolError: 400 for a malformed request, 415 for a Content-Type the protocol does not define.
@@ -143,7 +168,7 @@ def parse_request(
         if "update" in form:
             if "query" in form or len(form["update"]) != 1:
                 raise ProtocolError(400, "Give exactly one 'update' parameter, and no 'query', in the form body.")
-            return UpdateRequest(form["update"][0])
+            return update_request(form["update"][0], {**url_params, **form})
         query = _single(form, "query")
         if query is None:
             raise ProtocolError(400, "Missing the 'query' parameter in the form body.")
@@ -153,7 +178,7 @@ def parse_request(
             raise ProtocolError(400, "A direct POST carries the query in its body, not in a 'query' parameter.")
         return _query(decode(body, content_type), url_params)
     if kind == SPARQL_UPDATE:
-        return UpdateRequest(decode(body, content_type))
+        return update_request(decode(body, content_type), url_params)
     raise ProtocolError(
         415,
         f"Unsupported Content-Type {kind or '(none)'!r}: POST a query as {FORM} or {SPARQL_QUERY}.",

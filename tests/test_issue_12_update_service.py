@@ -1,12 +1,12 @@
 """Issue 12, item 2: SERVICE inside an update is never executed, whichever way the update comes in.
 
 Every update passes through :func:`kg.changes.update_diff`: a target outside the SERVICE allowlist is refused as
-for queries, and even a listed one is refused before and during rdflib's evaluation (rdflib's own SERVICE would
-open any URL, ``file:`` included). The witnesses are real: a loopback listener that must receive no connection,
+for queries, and even a listed one is refused before and during evaluation (pyoxigraph, the update engine, would
+call any http(s) endpoint). The witnesses are real: a loopback listener that must receive no connection,
 and a named pipe (a ``file:`` SERVICE target) that must never be opened. The listener is in the server's allowlist,
 so only the update path's own refusal stands between it and the engine; the pipe cannot be (the settings take
 http(s) SERVICE endpoints only), but :func:`test_the_update_engine_refuses_a_service_that_got_past_the_checks`
-gives it to rdflib's engine directly.
+gives it to the evaluator directly.
 """
 
 from __future__ import annotations
@@ -24,16 +24,15 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from rdflib import Dataset
-from rdflib.plugins.sparql.algebra import translateUpdate
-from rdflib.plugins.sparql.parser import parseUpdate
 from typer.testing import CliRunner
 
 from kg.build import BuildResult
-from kg.changes import OverlayStore
+from kg.changes import Diff
 from kg.cli import app
 from kg.errors import ServiceRefused
+from kg.sparql_text import split_operations
 from kg.store import OxigraphStore
+from kg.update_eval import evaluate
 from tests.conftest import LiveServer, serve
 
 TOKEN = "test-token-issue-12"
@@ -197,12 +196,12 @@ def test_kg_update_with_service_fails_in_one_line_without_any_request_or_file_re
 
 
 def test_the_update_engine_refuses_a_service_that_got_past_the_checks(witnesses: Witnesses) -> None:
-    """Defence in depth: rdflib evaluating an update over the overlay directly still makes no request."""
+    """Defence in depth: the evaluator, given an update with SERVICE directly, still makes no request."""
     store = ox.Store()
     store.add(ox.Quad(ox.NamedNode(NAKATANI), ox.NamedNode(LABEL), ox.Literal("Nakatani Gen"), ox.NamedNode(ARTICLE)))
-    overlay = OverlayStore(store)
     for target in (witnesses.listener, witnesses.pipe):
+        diff = Diff()
         with pytest.raises(ServiceRefused, match="KG_SERVICE_ALLOWLIST"):
-            Dataset(store=overlay).update(translateUpdate(parseUpdate(form("insert-where", target))))
+            evaluate(store, split_operations(form("insert-where", target)), diff)
         witnesses.assert_untouched()
-    assert not overlay.diff
+        assert not diff

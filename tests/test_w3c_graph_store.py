@@ -39,7 +39,7 @@ import httpx
 import pyoxigraph as ox
 
 from kg.store import OxigraphStore
-from tests.conformance.allow import XFAIL, marks
+from tests.conformance.allow import marks
 from tests.conformance.manifest import HttpRequestSpec, ProtocolTestCase, load_graph_store_tests
 from tests.conformance.results import compare_graphs, parse_graph
 from tests.conformance.server import AUTHORIZATION, collect_garbage, conformance_client
@@ -49,16 +49,8 @@ MANIFEST_PREFIX = "/gsp"
 ENDPOINT = "/store"
 LOCATION = "$LOCATION$"
 
-_MULTIPART = (
-    "server/routers/writes.py: POST with multipart/form-data (one RDF document per part, GSP §5.5) is refused "
-    "with 415: only a single RDF payload is accepted"
-)
-
 #: Every GSP test that is not expected to pass: test IRI -> (SKIP or XFAIL, reason). XFAILs are strict.
-ALLOW_LIST: dict[str, tuple[str, str]] = {
-    GSP + "post_get_post_get_direct": (XFAIL, _MULTIPART),
-    GSP + "post_get_post_get_indirect": (XFAIL, _MULTIPART),
-}
+ALLOW_LIST: dict[str, tuple[str, str]] = {}
 
 #: hts: status classes and codes used by the manifests -> the statuses they accept.
 STATUS: dict[str, range] = {

@@ -33,7 +33,7 @@ import httpx
 import pyoxigraph as ox
 
 from kg.store import OxigraphStore
-from tests.conformance.allow import XFAIL, marks
+from tests.conformance.allow import marks
 from tests.conformance.manifest import HttpRequestSpec, ProtocolTestCase, file_path, load_protocol_tests
 from tests.conformance.results import parse_graph, parse_results
 from tests.conformance.server import AUTHORIZATION, collect_garbage, conformance_client
@@ -45,25 +45,8 @@ ENDPOINT = "/sparql"
 UPDATE_ENDPOINT = "/update"
 SPARQL_QUERY = "application/sparql-query"
 
-_USING_PARAMS = (
-    "server/routers/writes.py (protocol layer): the using-graph-uri / using-named-graph-uri parameters of an "
-    "update are ignored, so "
-)
-_IGNORED = _USING_PARAMS + (
-    "the WHERE clause runs over the store's own dataset, not the one the parameters give, and the check ASK is false"
-)
-
 #: Every protocol test that is not expected to pass: test IRI -> (SKIP or XFAIL, reason). XFAILs are strict.
-ALLOW_LIST: dict[str, tuple[str, str]] = {
-    P + "update_dataset_default_graph": (XFAIL, _IGNORED),
-    P + "update_dataset_default_graphs": (XFAIL, _IGNORED),
-    P + "update_dataset_named_graphs": (XFAIL, _IGNORED),
-    P + "update_dataset_full": (XFAIL, _IGNORED),
-    P + "bad_update_dataset_conflict": (
-        XFAIL,
-        _USING_PARAMS + "a request with both using-named-graph-uri and a WITH clause is executed (200), not refused",
-    ),
-}
+ALLOW_LIST: dict[str, tuple[str, str]] = {}
 
 #: Preloaded before every test whose requests must all be rejected: one quad in the default graph and one in the
 #: graph that ``bad_update_dataset_conflict``'s update would change (Bill -> William), so that CLEAR NAMED,

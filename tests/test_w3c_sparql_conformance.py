@@ -60,10 +60,6 @@ _NO_BASE_EVAL = (
     "query has no document location, so relative IRIs resolve against the endpoint URL and name another graph"
 )
 _ENGINE = "pyoxigraph 0.5.13, the store engine (not server/ or kg/): "
-_USING_NAMED = (
-    "rdflib semantics (kg/changes.py): with USING and no USING NAMED the WHERE clause must see no named graph; "
-    "rdflib keeps them all, so GRAPH <g2> still matches and too much is deleted"
-)
 _SERVICE_400 = (
     "server/federation.py (protections): a SERVICE endpoint outside the allowlist (here the relative <g>) is "
     "refused with 400, the status of a malformed query, before the query is parsed"
@@ -77,10 +73,6 @@ ALLOW_LIST: dict[str, tuple[str, str]] = {
     "entailment/": (SKIP, "entailment regimes (RDFS/OWL/RIF/D-entailment) are not supported: simple entailment only"),
     "service/": (SKIP, "SERVICE needs the remote endpoints the test describes (qt:serviceData); none exist here"),
     "service-description/": (SKIP, "prose-only tests (mf:name, no mf:action or mf:result): nothing to run"),
-    # --- Updates: kg/changes.py runs them with rdflib's engine over an overlay of the store (see the bug list in
-    # docs/conformance.md for the proposed fixes).
-    NS + "delete/manifest#dawg-delete-using-02a": (XFAIL, _USING_NAMED),
-    NS + "delete/manifest#dawg-delete-using-06a": (XFAIL, _USING_NAMED),
     # --- Query side: federation policy.
     **{NS + f"syntax-fed/manifest#test_{n}": (XFAIL, _SERVICE_400) for n in (1, 2, 3)},
     # Relative graph names that only resolve against the query file's own location.

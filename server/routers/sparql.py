@@ -24,7 +24,7 @@ router = APIRouter()
 async def sparql(request: Request) -> Response:
     parsed = getattr(request.state, SPARQL_REQUEST)  # set by the hot path, which answered any query itself
     if isinstance(parsed, UpdateRequest):
-        return await run_update(request, parsed.update)
+        return await run_update(request, parsed)
     accept = request.headers.get("accept", "")
     if conneg.negotiate(accept, (conneg.HTML, *conneg.RDF_OFFERS)) is conneg.HTML and "text/html" in accept:
         return RedirectResponse("/query", status_code=303)

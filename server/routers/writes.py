@@ -8,7 +8,6 @@ A write that does not conform raises :class:`kg.errors.ShapeViolation`, answered
 from __future__ import annotations
 
 import hmac
-import uuid
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
@@ -20,6 +19,7 @@ from kg.writes import Committed, Writer
 from server import protocol
 from server.asgi import request_body, request_text
 from server.errors import ProtocolError
+from server.multipart import MULTIPART, read_parts
 from server.protocol import check_text
 
 router = APIRouter()
@@ -65,13 +65,22 @@ def committed_response(result: Committed, status: int = 200, headers: dict[str, 
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-async def run_update(request: Request, text: str) -> Response:
+async def run_update(request: Request, update: protocol.UpdateRequest) -> Response:
     """Authenticate, then evaluate an update through the gate (in a thread: validation takes CPU)."""
     writer = _writer(request)
     settings = request.app.state.settings
+    text = update.update
     check_text(text, settings.max_query_length, "Update")
     base = str(request.url.replace(query="", fragment=""))
-    result = await run_in_threadpool(writer.update, text, base, settings.load_allowlist, settings.service_allowlist)
+    result = await run_in_threadpool(
+        writer.update,
+        text,
+        base,
+        settings.load_allowlist,
+        settings.service_allowlist,
+        using=update.using,
+        using_named=update.using_named,
+    )
     return committed_response(result)
 
 
@@ -79,13 +88,15 @@ async def run_update(request: Request, text: str) -> Response:
 async def update(request: Request) -> Response:
     media_type = protocol.media_type(request.headers.get("content-type", ""))
     body = await request_text(request)
+    url_params = protocol.parse_params(request.url.query)
     if media_type == FORM:
-        values = protocol.parse_params(body).get("update", [])
+        form = protocol.parse_params(body)
+        values = form.get("update", [])
         if len(values) != 1:
             raise ProtocolError(400, "Give exactly one 'update' parameter in the form body.")
-        return await run_update(request, values[0])
+        return await run_update(request, protocol.update_request(values[0], {**url_params, **form}))
     if media_type == SPARQL_UPDATE:
-        return await run_update(request, body)
+        return await run_update(request, protocol.update_request(body, url_params))
     raise ProtocolError(415, f"Unsupported Content-Type {media_type or '(none)'!r}: POST {FORM} or {SPARQL_UPDATE}.")
 
 
@@ -108,15 +119,24 @@ def _target(request: Request) -> ox.NamedNode | ox.DefaultGraph | None:
     raise ProtocolError(400, "Name exactly one graph: ?default or ?graph=IRI (percent-encoded).")
 
 
-async def _payload(request: Request, graph: ox.NamedNode | ox.DefaultGraph) -> list[ox.Quad]:
-    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+async def _payload(request: Request, graph: ox.NamedNode | ox.DefaultGraph, multipart: bool = False) -> list[ox.Quad]:
+    """The quads of the request's RDF document, or of every part of a ``multipart/form-data`` body (allowed for
+    POST, GSP §5.5), put in ``graph``."""
+    content_type = request.headers.get("content-type", "")
+    base = graph.value if isinstance(graph, ox.NamedNode) else str(request.url.replace(query=""))
+    if multipart and protocol.media_type(content_type) == MULTIPART:
+        parts = read_parts(await request_body(request), content_type)
+        return [quad for part in parts for quad in _document(bytes(part.body), part.content_type, graph, base)]
+    return _document(await request_body(request), content_type, graph, base)
+
+
+def _document(body: bytes, content_type: str, graph: ox.NamedNode | ox.DefaultGraph, base: str) -> list[ox.Quad]:
+    media_type = protocol.media_type(content_type)
     rdf_format = PAYLOAD_FORMATS.get(media_type)
     if rdf_format is None:
         raise ProtocolError(
             415, f"Unsupported RDF Content-Type {media_type or '(none)'!r}: use {', '.join(PAYLOAD_FORMATS)}."
         )
-    body = await request_body(request)
-    base = graph.value if isinstance(graph, ox.NamedNode) else str(request.url.replace(query=""))
     try:
         return [
             ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(body, format=rdf_format, base_iri=base)
@@ -134,7 +154,6 @@ def _exists(writer: Writer, graph: ox.NamedNode | ox.DefaultGraph) -> bool:
 
 
 async def _gsp_apply(
-    request: Request,
     writer: Writer,
     diff: Diff,
     created: bool,
@@ -157,7 +176,7 @@ async def put_graph(request: Request) -> Response:
     diff = Diff(
         removed=set(_existing(writer, graph)) - set(payload), added=set(payload) - set(_existing(writer, graph))
     )
-    return await _gsp_apply(request, writer, diff, created=not existed)
+    return await _gsp_apply(writer, diff, created=not existed)
 
 
 @router.post("/store", summary="Graph Store Protocol: add to a graph, or create one (bearer token; SHACL-gated)")
@@ -166,12 +185,12 @@ async def post_graph(request: Request) -> Response:
     graph = _target(request)
     location = None
     if graph is None:  # POST to the store itself creates a new graph (GSP §5.5)
-        graph = ox.NamedNode(f"{request.app.state.settings.base_iri}graph/{uuid.uuid4().hex}")
+        graph = ox.NamedNode(writer.minter.new_graph())
         location = graph.value  # the new graph's IRI (GSP §5.5); it dereferences under /graph/ on this server
     existed = _exists(writer, graph)
-    payload = await _payload(request, graph)
+    payload = await _payload(request, graph, multipart=True)
     diff = Diff(added=set(payload) - set(_existing(writer, graph)))
-    return await _gsp_apply(request, writer, diff, created=location is not None or not existed, location=location)
+    return await _gsp_apply(writer, diff, created=location is not None or not existed, location=location)
 
 
 @router.delete("/store", summary="Graph Store Protocol: delete a graph (bearer token; SHACL-gated)")
@@ -184,4 +203,4 @@ async def delete_graph(request: Request) -> Response:
         raise ProtocolError(404, f"No graph {graph} in this store.")
     diff = Diff(removed=set(_existing(writer, graph)))
     dropped = (graph,) if isinstance(graph, ox.NamedNode) else ()
-    return await _gsp_apply(request, writer, diff, created=False, drop_graphs=dropped)
+    return await _gsp_apply(writer, diff, created=False, drop_graphs=dropped)
