@@ -44,6 +44,7 @@ browser:
 
 # The OWL reasoner test runs HermiT (bundled with owlready2), a Java program; install a JRE once if this machine lacks it.
 java:
+	@command -v java >/dev/null || [ "$$(id -u)" = 0 ] || { echo "make: java not found; make test needs it for the OWL reasoner test: install a JRE (apt-get install default-jre-headless), or run make test once as root" >&2; exit 1; }
 	@command -v java >/dev/null || { apt-get update -q && apt-get install -y -q default-jre-headless; }
 
 build: $(BUILD)/store/CURRENT

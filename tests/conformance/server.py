@@ -33,8 +33,8 @@ class _ThreadedServer(uvicorn.Server):
 def collect_garbage() -> None:
     """Collect reference cycles now, at a harmless point: the runners call it after each write request.
 
-    The update engine (``kg/changes.py``) reads the store through generators over pyoxigraph iterators, which
-    may only be dropped by the thread that made them. A write that fails leaves such generators in a reference
+    The write path (the update evaluator, the gate) reads the store through pyoxigraph iterators, which may
+    only be dropped by the thread that made them. A write that fails can leave such iterators in a reference
     cycle (its traceback); whichever thread collects it later gets ``RuntimeError: QuadIter is unsendable`` as an
     "exception ignored" report. If that collection is triggered by an allocation inside pytest's own
     ``ast.parse``, formatting the report (CPython 3.11 tracebacks call ``ast.parse`` for their ``^^^`` markers)
