@@ -6,19 +6,22 @@ Exit codes follow pySHACL's contract: 0 success (or conforms), 1 the graph does 
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import pyoxigraph as ox
 import typer
 
 from kg.annotate.command import annotate_command
 from kg.build import DEFAULT_BUILD_DIR, build
 from kg.changes import Diff
-from kg.errors import KgError, QueryTooDeep, ServiceRefused, ShapeViolation
+from kg.errors import KgError, QueryTooDeep, ServiceRefused, ShapeViolation, StoreUnavailable
 from kg.iris import DEFAULT_BASE_IRI, Minter
+from kg.remote_store import SparqlEngineStore
 from kg.review.command import review_command
 from kg.store import OxigraphStore
 
@@ -26,6 +29,9 @@ app = typer.Typer(help="Article knowledge graph: build, validate, query and serv
 
 BuildDir = Annotated[Path, typer.Option("--build-dir", "-b", help="Where the store and dumps live.")]
 Base = Annotated[str, typer.Option("--base", help="Base IRI of the data.", envvar="KG_BASE_IRI")]
+StoreUrl = Annotated[
+    str | None, typer.Option("--store", help="A SPARQL engine's query endpoint to use as the store.", envvar="KG_STORE")
+]
 
 
 def _fail(message: str, hint: str = "", code: int = 2) -> typer.Exit:
@@ -52,8 +58,14 @@ def build_command(
     drafts: Annotated[
         bool, typer.Option("--drafts", help="Build files that still carry suggestions into draft graphs.")
     ] = False,
+    store: StoreUrl = None,
 ) -> None:
-    """Compile every annotated source and the ontology, validate, then write the store and the dumps."""
+    """Compile every annotated source and the ontology, validate, then write the store and the dumps.
+
+    With ``--store URL`` (or ``KG_STORE``), then load the store into that Virtuoso with its bulk loader, through
+    isql at ``KG_STORE_ISQL`` (host:port, default 127.0.0.1:1111) as dba with ``KG_STORE_PASSWORD`` (default dba).
+    """
+    engine = _engine(store) if store else None  # before the build: an engine that is down fails fast
     try:
         result = build(build_dir, Minter(base), drafts=drafts)
     except ShapeViolation as err:
@@ -64,6 +76,40 @@ def build_command(
     typer.echo(
         f"built {result.quads} quads in {result.graphs} named graphs from {result.sources} source(s)\n"
         f"store: {result.store_path}\ndumps: {result.dump_dir}"
+    )
+    if engine is not None:
+        _load_engine(engine, result.store_path, build_dir)
+
+
+def _engine(url: str) -> SparqlEngineStore:
+    """The engine at ``url``, checked to answer (exit 2 with one line if it does not)."""
+    try:
+        engine = SparqlEngineStore(url)
+        engine.ping()
+    except StoreUnavailable as err:
+        raise _fail(str(err), "start the engine, or check --store / KG_STORE") from err
+    except (ValueError, httpx.InvalidURL) as err:
+        raise _fail(f"--store {url!r} is not accepted: it takes the URL of a SPARQL endpoint ({err})") from err
+    return engine
+
+
+def _load_engine(engine: SparqlEngineStore, store_path: Path, build_dir: Path) -> None:
+    """Replace what the engine holds of our graphs by the built store, with Virtuoso's bulk loader."""
+    from kg.engines.virtuoso import Isql, VirtuosoError, load_build
+
+    try:
+        isql = Isql.parse(os.environ.get("KG_STORE_ISQL", "127.0.0.1:1111"), os.environ.get("KG_STORE_PASSWORD", "dba"))
+    except ValueError as err:
+        raise _fail(f"KG_STORE_ISQL {err}: it takes host:port of Virtuoso's SQL server") from err
+    try:
+        seconds = load_build(
+            store_path, build_dir.resolve() / "engine-load", isql, replace_graphs=tuple(engine.all_graphs())
+        )
+    except (VirtuosoError, OSError) as err:
+        raise _fail(str(err), "the engine must be allowed to read the build directory (Virtuoso: DirsAllowed)") from err
+    engine.refresh()
+    typer.echo(
+        f"loaded into {engine.url}: {len(engine)} quads in {len(engine.all_graphs())} named graphs ({seconds:.1f} s)"
     )
 
 
@@ -154,18 +200,23 @@ def serve_command(
     base: Base = DEFAULT_BASE_IRI,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    store: StoreUrl = None,
 ) -> None:
-    """Serve the built store over HTTP (SPARQL endpoint, dumps, pages), in one process per core."""
+    """Serve the built store (or, with ``--store``, a SPARQL engine) over HTTP, in one process per core."""
     from server.settings import SettingError, Settings
     from server.supervisor import serve
 
     if not 1 <= port <= 65535:
         raise _fail(f"--port {port} is not accepted: it takes a whole number from 1 to 65535")
     try:
-        settings = Settings.from_env(store_path=build_dir / "store", dump_dir=build_dir / "dumps", base_iri=base)
+        settings = Settings.from_env(
+            store_path=build_dir / "store", dump_dir=build_dir / "dumps", base_iri=base, store_url=store
+        )
     except SettingError as err:
         raise _fail(str(err)) from err
-    if not (settings.store_path / "CURRENT").exists():
+    if settings.store_url is not None:
+        _engine(settings.store_url)
+    elif not (settings.store_path / "CURRENT").exists():
         raise _fail(f"no store at {settings.store_path}", "run `kg build` first")
     url = f"http://{host}:{port}/"
     mode = "read-write (bearer token)" if settings.write_token else "read-only"

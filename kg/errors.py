@@ -7,6 +7,8 @@
     ├── QueryNotFound        no shipped query has that name
     ├── ServiceRefused       a request calls a SERVICE endpoint outside the allowlist, or an update calls one at all
     ├── QueryTooDeep         a query or update could overflow the engine's stack (kg/depth.py)
+    ├── StoreUnavailable     the SPARQL engine behind the store cannot be reached (kg/remote_store.py)
+    ├── EngineTimeout        the engine stopped a query at its time limit, or answered only part of it
     └── LinkError            reconciliation failed: the Wikidata endpoint is unreachable or refused, or a review
                              file is inconsistent
 
@@ -52,6 +54,18 @@ class ServiceRefused(KgError):
 
 class QueryTooDeep(KgError):
     """A query or update nests or chains deeper than the engines can take (see :mod:`kg.depth`)."""
+
+
+class StoreUnavailable(KgError):
+    """The engine behind a :class:`kg.remote_store.SparqlEngineStore` is down or unreachable; nothing was read."""
+
+
+class EngineTimeout(KgError):
+    """The engine did not finish a query within its time limit (an incomplete answer counts: it is never passed on)."""
+
+    def __init__(self, limit: float) -> None:
+        super().__init__(f"the engine did not finish the query within {limit:g} s")
+        self.limit = limit
 
 
 class LinkError(KgError):

@@ -18,7 +18,7 @@ from fastapi.responses import PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kg.changes import LoadRefused
-from kg.errors import KgError, QueryNotFound
+from kg.errors import EngineTimeout, KgError, QueryNotFound, StoreUnavailable
 from kg.gate import ProtectedData
 
 log = logging.getLogger("kg.server")
@@ -70,6 +70,21 @@ class WriterBusy(Unavailable):
         )
 
 
+#: Seconds after which a client may retry when the store's engine could not be reached.
+STORE_RETRY_AFTER = 5
+
+
+def store_failure(exc: StoreUnavailable | EngineTimeout) -> Unavailable:
+    """The 503 for a failure of the engine behind the store: ``store-unavailable``, or ``query-timeout``.
+
+    >>> store_failure(StoreUnavailable("the SPARQL engine at http://127.0.0.1:1/sparql cannot be reached")).error
+    'store-unavailable'
+    """
+    if isinstance(exc, EngineTimeout):
+        return QueryTimeout(exc.limit)
+    return Unavailable("store-unavailable", f"The store is unavailable: {exc}.", retry_after=STORE_RETRY_AFTER)
+
+
 def unavailable(exc: Unavailable) -> tuple[bytes, dict[str, str]]:
     """The JSON body and headers of every 503 (a query timeout, no free query thread, a process going away).
 
@@ -108,6 +123,11 @@ def install_error_handlers(app: FastAPI) -> None:
         # Answered only once the query has stopped: never a 200 whose body is cut off midway.
         body, headers = unavailable(exc)
         return Response(body, status_code=503, media_type="application/json", headers=headers)
+
+    @app.exception_handler(StoreUnavailable)
+    @app.exception_handler(EngineTimeout)
+    async def store_failed(request: Request, exc: StoreUnavailable | EngineTimeout) -> Response:
+        return await service_unavailable(request, store_failure(exc))
 
     @app.exception_handler(SyntaxError)
     async def syntax_error(_: Request, exc: SyntaxError) -> PlainTextResponse:

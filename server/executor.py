@@ -35,9 +35,10 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from kg.errors import EngineTimeout, StoreUnavailable
 from kg.iris import PREFIXES
 from kg.store import GraphStore
-from server.errors import QueryTimeout, Unavailable
+from server.errors import QueryTimeout, Unavailable, store_failure
 from server.query_threads import QueryThreads
 from server.results import Job, Outcome, error_outcome, evaluate, execute
 
@@ -211,7 +212,11 @@ def _produce(store: GraphStore, job: Job, channel: _Channel) -> None:
         if channel.stop_requested():  # waited for a thread past its deadline, or the client left
             return
         started = time.perf_counter()
-        evaluated = evaluate(store, job)
+        try:
+            evaluated = evaluate(store, job, timeout=channel.deadline - time.monotonic())
+        except (StoreUnavailable, EngineTimeout) as err:  # the engine behind the store: a 503, at once
+            channel._call(_fail, channel.head, store_failure(err))
+            return
         if isinstance(evaluated, Outcome):
             channel.took = time.perf_counter() - started
             channel.put(evaluated)
@@ -316,7 +321,10 @@ class Executor:
 
     def _answer_inline(self, job: Job) -> Answer:
         started = time.perf_counter()
-        outcome = execute(self.store, job)
+        try:
+            outcome = execute(self.store, job)
+        except (StoreUnavailable, EngineTimeout) as err:
+            raise store_failure(err) from err
         if time.perf_counter() - started > INLINE_UNLEARN:  # not so quick after all: back to the threads
             self._quick.pop(job, None)
         self.inline += 1
