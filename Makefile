@@ -21,7 +21,7 @@ NODE_TOOLS := $(if $(NPM),$(NODE_STAMP))
 BENCH_SIZES ?= 100k,1M
 BENCH_ARGS ?=
 
-.PHONY: install build validate serve test lint docs browser java bench load fuzz clean
+.PHONY: install build validate serve test lint docs browser java virtuoso bench load fuzz clean
 
 install: $(STAMP) $(NODE_TOOLS)
 
@@ -47,6 +47,10 @@ java:
 	@command -v java >/dev/null || [ "$$(id -u)" = 0 ] || { echo "make: java not found; make test needs it for the OWL reasoner test: install a JRE (apt-get install default-jre-headless), or run make test once as root" >&2; exit 1; }
 	@command -v java >/dev/null || { apt-get update -q && apt-get install -y -q default-jre-headless; }
 
+# Issue 15: the tests run on the embedded store and on a private Virtuoso 7; install it once (needs root, as here).
+virtuoso:
+	@command -v virtuoso-t >/dev/null || { apt-get update -q && apt-get install -y -q virtuoso-opensource; }
+
 build: $(BUILD)/store/CURRENT
 
 $(BUILD)/store/CURRENT: $(STAMP) $(BUILD_INPUTS)
@@ -63,7 +67,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(STAMP) $(NODE_STAMP) browser java lint
+test: $(STAMP) $(NODE_STAMP) browser java virtuoso lint
 	$(BIN)/pytest
 
 # Issue 12: 10,000 generated deep and long queries and updates against a real `kg serve` (about 20 minutes);

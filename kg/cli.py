@@ -10,19 +10,22 @@ server/cli.py). They are loaded only when ``kg`` runs one or lists them, so the 
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 import pyoxigraph as ox
 import typer
 from typer.core import TyperGroup
 
 from kg.annotate.command import annotate_command
 from kg.build import DEFAULT_BUILD_DIR, build
-from kg.errors import KgError, QueryTooDeep, ShapeViolation
+from kg.errors import KgError, QueryTooDeep, ShapeViolation, StoreUnavailable
 from kg.iris import DEFAULT_BASE_IRI, Minter
+from kg.remote_store import SparqlEngineStore
 from kg.review.command import review_command
 from kg.store import OxigraphStore
 
@@ -52,6 +55,9 @@ app = typer.Typer(
 
 BuildDir = Annotated[Path, typer.Option("--build-dir", "-b", help="Where the store and dumps live.")]
 Base = Annotated[str, typer.Option("--base", help="Base IRI of the data.", envvar="KG_BASE_IRI")]
+StoreUrl = Annotated[
+    str | None, typer.Option("--store", help="A SPARQL engine's query endpoint to use as the store.", envvar="KG_STORE")
+]
 
 
 def _fail(message: str, hint: str = "", code: int = 2) -> typer.Exit:
@@ -78,8 +84,14 @@ def build_command(
     drafts: Annotated[
         bool, typer.Option("--drafts", help="Build files that still carry suggestions into draft graphs.")
     ] = False,
+    store: StoreUrl = None,
 ) -> None:
-    """Compile every annotated source and the ontology, validate, then write the store and the dumps."""
+    """Compile every annotated source and the ontology, validate, then write the store and the dumps.
+
+    With ``--store URL`` (or ``KG_STORE``), then load the store into that Virtuoso with its bulk loader, through
+    isql at ``KG_STORE_ISQL`` (host:port, default 127.0.0.1:1111) as dba with ``KG_STORE_PASSWORD`` (default dba).
+    """
+    engine = _engine(store) if store else None  # before the build: an engine that is down fails fast
     try:
         result = build(build_dir, Minter(base), drafts=drafts)
     except ShapeViolation as err:
@@ -90,6 +102,40 @@ def build_command(
     typer.echo(
         f"built {result.quads} quads in {result.graphs} named graphs from {result.sources} source(s)\n"
         f"store: {result.store_path}\ndumps: {result.dump_dir}"
+    )
+    if engine is not None:
+        _load_engine(engine, result.store_path, build_dir)
+
+
+def _engine(url: str) -> SparqlEngineStore:
+    """The engine at ``url``, checked to answer (exit 2 with one line if it does not)."""
+    try:
+        engine = SparqlEngineStore(url)
+        engine.ping()
+    except StoreUnavailable as err:
+        raise _fail(str(err), "start the engine, or check --store / KG_STORE") from err
+    except (ValueError, httpx.InvalidURL) as err:
+        raise _fail(f"--store {url!r} is not accepted: it takes the URL of a SPARQL endpoint ({err})") from err
+    return engine
+
+
+def _load_engine(engine: SparqlEngineStore, store_path: Path, build_dir: Path) -> None:
+    """Replace what the engine holds of our graphs by the built store, with Virtuoso's bulk loader."""
+    from kg.engines.virtuoso import Isql, VirtuosoError, load_build
+
+    try:
+        isql = Isql.parse(os.environ.get("KG_STORE_ISQL", "127.0.0.1:1111"), os.environ.get("KG_STORE_PASSWORD", "dba"))
+    except ValueError as err:
+        raise _fail(f"KG_STORE_ISQL {err}: it takes host:port of Virtuoso's SQL server") from err
+    try:
+        seconds = load_build(
+            store_path, build_dir.resolve() / "engine-load", isql, replace_graphs=tuple(engine.all_graphs())
+        )
+    except (VirtuosoError, OSError) as err:
+        raise _fail(str(err), "the engine must be allowed to read the build directory (Virtuoso: DirsAllowed)") from err
+    engine.refresh()
+    typer.echo(
+        f"loaded into {engine.url}: {len(engine)} quads in {len(engine.all_graphs())} named graphs ({seconds:.1f} s)"
     )
 
 

@@ -16,6 +16,8 @@
     ├── ReviewError          a draft cannot be read for review (kg/review/decisions.py)
     ├── Rejected             the review decisions give a file that fails a check; nothing is written (idem)
     ├── UpdateDatasetConflict  an update request gives its dataset both as protocol parameters and in its text
+    ├── StoreUnavailable     the SPARQL engine behind the store cannot be reached (kg/remote_store.py)
+    ├── EngineTimeout        the engine stopped a query at its time limit, or answered only part of it
     └── LinkError            reconciliation failed: the Wikidata endpoint is unreachable or refused, or a review
                              file is inconsistent
 
@@ -83,6 +85,18 @@ class QueryTooDeep(KgError):
 class UpdateDatasetConflict(KgError):
     """``using-graph-uri``/``using-named-graph-uri`` with ``WITH``/``USING`` in the update (SPARQL 1.1 Protocol
     §2.2.3 requires a refusal)."""
+
+
+class StoreUnavailable(KgError):
+    """The engine behind a :class:`kg.remote_store.SparqlEngineStore` is down or unreachable; nothing was read."""
+
+
+class EngineTimeout(KgError):
+    """The engine did not finish a query within its time limit (an incomplete answer counts: it is never passed on)."""
+
+    def __init__(self, limit: float) -> None:
+        super().__init__(f"the engine did not finish the query within {limit:g} s")
+        self.limit = limit
 
 
 class LinkError(KgError):

@@ -54,13 +54,17 @@ class GraphStore(Protocol):
         dataset: Dataset = Dataset(),
         substitutions: Bindings | None = None,
         base_iri: str | None = None,
+        *,
+        timeout: float | None = None,
     ) -> QueryResult:
         """Evaluate a SPARQL 1.1 query, with variables bound to ``substitutions`` and relative IRIs resolved
-        against ``base_iri``.
+        against ``base_iri``; ``timeout`` (seconds) for an engine that can stop a query itself.
 
         Raises:
             SyntaxError: the query is malformed.
             QueryTooDeep: it could overflow the engine's stack (:mod:`kg.depth`).
+            StoreUnavailable: a remote engine cannot be reached.
+            EngineTimeout: a remote engine did not finish within ``timeout``.
         """
         ...
 
@@ -145,6 +149,8 @@ class OxigraphStore:
         dataset: Dataset = Dataset(),
         substitutions: Bindings | None = None,
         base_iri: str | None = None,
+        *,
+        timeout: float | None = None,  # pyoxigraph cannot stop a query: the executor enforces the limit
     ) -> QueryResult:
         check_depth(sparql)  # a query too deep for the engine's stack would kill the process
         if dataset.default_graphs or dataset.named_graphs:  # the protocol's dataset overrides the query's FROM
@@ -341,3 +347,25 @@ def _build(path: Path, load: Callable[[ox.Store], None]) -> StoreWrite:
     tmp.rename(path)
     shutil.rmtree(old, ignore_errors=True)
     return StoreWrite(loaded - started, optimized - loaded)
+
+
+#: The query form's keyword, not part of a variable, a prefixed name or a language tag.
+_FORM = re.compile(r"(?<![\w?$:@.\-])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:\-])", re.IGNORECASE)
+
+
+def query_form(query: str) -> str:
+    """The form of a SPARQL query: ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE`` (``SELECT`` if none is found).
+
+    A remote engine must be told which result format to send before the answer says what it is; the first
+    form keyword outside strings, IRIs and comments is the query's (the prologue only declares prefixes and base).
+
+    >>> query_form('PREFIX ask: <http://x/> # SELECT\\nCONSTRUCT { ?s ask:p "ASK" } WHERE { ?s ?p ?o }')
+    'CONSTRUCT'
+    >>> query_form("ask {}")
+    'ASK'
+    """
+    for token in _DATASET_TOKENS.finditer(query):
+        text = token.group()
+        if text[0] not in "\"'<#" and (found := _FORM.search(text)):
+            return found.group(1).upper()
+    return "SELECT"

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp
 
 from kg import __version__
 from kg.iris import Minter
+from kg.remote_store import READ_SLACK, SparqlEngineStore
 from kg.store import GraphStore, OxigraphStore
 from kg.writes import Writer
 from server.errors import install_error_handlers
@@ -32,6 +33,8 @@ from server.settings import Settings
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
+#: Seconds a query on a remote engine may stay in its thread past its deadline before it counts as stuck.
+ENGINE_GRACE = READ_SLACK + 1.0
 
 
 def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
@@ -53,14 +56,21 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         view = CheckpointView(pointer)
         store = view.store
         forward = WriteForwarder(settings.runtime_dir / WRITER_SOCKET)  # type: ignore[operator]
+    elif store is None and settings.store_url is not None:
+        store = SparqlEngineStore(settings.store_url, base_iri=settings.base_iri, timeout=settings.query_timeout)
     elif store is None:
         store = OxigraphStore.open(settings.store_path, read_only=not writable)
-    executor = Executor(store, threads=settings.query_threads)
+    # A remote engine's query is only awaited in its thread, which returns soon after the engine's own limit:
+    # no reason to recycle the process, as a query stuck in the embedded engine is.
+    grace = ENGINE_GRACE if isinstance(store, SparqlEngineStore) else 1.0
+    executor = Executor(store, threads=settings.query_threads, grace=grace)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         executor.close()
+        if isinstance(store, SparqlEngineStore) and settings.store_url is not None:  # the one it opened
+            store.close()
         if forward is not None:
             await forward.aclose()
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from kg.build import DEFAULT_BUILD_DIR
-from kg.cli import Base, BuildDir, _fail
+from kg.cli import Base, BuildDir, StoreUrl, _engine, _fail
 from kg.iris import DEFAULT_BASE_IRI
 
 
@@ -19,18 +19,23 @@ def serve_command(
     base: Base = DEFAULT_BASE_IRI,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    store: StoreUrl = None,
 ) -> None:
-    """Serve the built store over HTTP (SPARQL endpoint, dumps, pages), in one process per core."""
+    """Serve the built store (or, with ``--store``, a SPARQL engine) over HTTP, in one process per core."""
     from server.settings import SettingError, Settings
     from server.supervisor import serve
 
     if not 1 <= port <= 65535:
         raise _fail(f"--port {port} is not accepted: it takes a whole number from 1 to 65535")
     try:
-        settings = Settings.from_env(store_path=build_dir / "store", dump_dir=build_dir / "dumps", base_iri=base)
+        settings = Settings.from_env(
+            store_path=build_dir / "store", dump_dir=build_dir / "dumps", base_iri=base, store_url=store
+        )
     except SettingError as err:
         raise _fail(str(err)) from err
-    if not (settings.store_path / "CURRENT").exists():
+    if settings.store_url is not None:
+        _engine(settings.store_url)  # one line and exit 2 when the engine is down
+    elif not (settings.store_path / "CURRENT").exists():
         raise _fail(f"no store at {settings.store_path}", "run `kg build` first")
     url = f"http://{host}:{port}/"
     mode = "read-write (bearer token)" if settings.write_token else "read-only"

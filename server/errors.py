@@ -22,11 +22,13 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kg.errors import (
+    EngineTimeout,
     KgError,
     LoadRefused,
     ProtectedData,
     QueryNotFound,
     ShapeViolation,
+    StoreUnavailable,
     WriterBusy,
 )
 from server import conneg
@@ -87,6 +89,21 @@ class ErrorResponse:
     def response(self) -> Response:
         """The answer as a Starlette response (for the FastAPI exception handlers)."""
         return Response(self.body, status_code=self.status, media_type=self.media_type, headers=self.headers)
+
+
+#: Seconds after which a client may retry when the store's engine could not be reached.
+STORE_RETRY_AFTER = 5
+
+
+def store_failure(exc: StoreUnavailable | EngineTimeout) -> Unavailable:
+    """The 503 for a failure of the engine behind the store: ``store-unavailable``, or ``query-timeout``.
+
+    >>> store_failure(StoreUnavailable("the SPARQL engine at http://127.0.0.1:1/sparql cannot be reached")).error
+    'store-unavailable'
+    """
+    if isinstance(exc, EngineTimeout):
+        return QueryTimeout(exc.limit)
+    return Unavailable("store-unavailable", f"The store is unavailable: {exc}.", retry_after=STORE_RETRY_AFTER)
 
 
 def unavailable(exc: Unavailable) -> tuple[bytes, dict[str, str]]:
@@ -160,6 +177,8 @@ def error_response(exc: BaseException, accept: str | None = None, where: str = "
         return _text(exc.status, exc.message, exc.headers)
     if isinstance(exc, WriterBusy):
         exc = writer_busy(exc)
+    if isinstance(exc, StoreUnavailable | EngineTimeout):
+        exc = store_failure(exc)
     if isinstance(exc, Unavailable):
         # Answered only once the query has stopped: never a 200 whose body is cut off midway.
         body, headers = unavailable(exc)
@@ -188,7 +207,7 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register :func:`error_response` as ``app``'s handler of every exception."""
 
     async def answer(request: Request, exc: Exception) -> Response:
-        if isinstance(exc, QueryTimeout):
+        if isinstance(exc, QueryTimeout | EngineTimeout):
             request.app.state.metrics.timeouts.inc()
         where = f"{request.method} {request.url.path}"
         return error_response(exc, request.headers.get("accept"), where).response()

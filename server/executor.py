@@ -1,10 +1,9 @@
 """Where a SPARQL query runs: a thread of the serving process, against a deadline, streaming its answer.
 
 pyoxigraph releases the GIL while it evaluates and serialises, so query threads use the cores while the event
-loop goes on serving; no pipe, no pickling, no copy of the result (docs/performance.md). The serialiser writes
-into a :class:`_ChunkWriter` that hands 64 KiB chunks to the event loop through a bounded :class:`_Channel`:
-the first byte of a large answer leaves before the query has finished, and memory stays flat because a slow
-reader blocks the query thread instead of piling up chunks.
+loop serves; no pipe, no pickling, no copy (docs/performance.md). The serialiser hands 64 KiB chunks to the event
+loop through a bounded :class:`_Channel`: the first byte of a large answer leaves before the query has finished,
+and a slow reader blocks the query thread instead of piling up chunks.
 
 Time limits (docs/timeouts.md). pyoxigraph cannot cancel a query from outside, so:
 
@@ -15,17 +14,15 @@ Time limits (docs/timeouts.md). pyoxigraph cannot cancel a query from outside, s
   ``kg serve`` that recycles the whole serving process (server/supervisor.py), which is how its CPU is
   reclaimed, since a thread cannot be killed.
 
-Handing a query to a thread and back costs about as much as a small lookup itself (~40 µs). So a query whose
-whole answer once took a thread under half a millisecond (same text, dataset and format, same store) is
-answered on the event loop from then on: its cost is known, and it blocks the loop for less than the hand-off
-would have cost. Anything slower, streamed, or calling a SERVICE always runs in a thread.
+Handing a query to a thread and back costs about as much as a small lookup (~40 µs), so a query whose whole
+answer once took a thread under 0.5 ms (same text, dataset, format and store) is answered on the event loop from
+then on. Anything slower, streamed, or calling a SERVICE always runs in a thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import logging
 import threading
 import time
@@ -35,10 +32,11 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from kg.errors import EngineTimeout, StoreUnavailable
 from kg.iris import PREFIXES
 from kg.store import GraphStore
-from server.errors import QueryTimeout, Unavailable
-from server.query_threads import QueryThreads
+from server.errors import QueryTimeout, Unavailable, store_failure
+from server.query_threads import RELEASE_AFTER, QueryThreads, release_memory
 from server.results import Job, Outcome, error_outcome, evaluate, execute
 
 log = logging.getLogger("kg.server")
@@ -55,26 +53,6 @@ INLINE_BELOW = 0.0005
 INLINE_UNLEARN = 0.002
 INLINE_MEMORY = 10_000
 INLINE_MAX_QUERY = 4_000
-
-
-#: After a query that ran this long (seconds), the memory its engine freed is handed back to the system.
-RELEASE_AFTER = 0.2
-
-try:
-    _LIBC: ctypes.CDLL | None = ctypes.CDLL("libc.so.6")
-except OSError:  # not glibc: nothing to trim
-    _LIBC = None
-
-
-def release_memory() -> None:
-    """Give the heap's free memory back to the system (glibc ``malloc_trim``).
-
-    glibc keeps what a process freed for its next allocations, so every serving process would otherwise hold
-    the peak of its largest query (hash joins and sorts of a heavy query take hundreds of MiB at 10M triples),
-    and the processes' peaks add up. A trim costs milliseconds; it runs in the query thread, after the answer.
-    """
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
 
 
 def no_free_thread() -> Unavailable:
@@ -211,7 +189,7 @@ def _produce(store: GraphStore, job: Job, channel: _Channel) -> None:
         if channel.stop_requested():  # waited for a thread past its deadline, or the client left
             return
         started = time.perf_counter()
-        evaluated = evaluate(store, job)
+        evaluated = evaluate(store, job, timeout=channel.deadline - time.monotonic())
         if isinstance(evaluated, Outcome):
             channel.took = time.perf_counter() - started
             channel.put(evaluated)
@@ -242,6 +220,8 @@ def _produce(store: GraphStore, job: Job, channel: _Channel) -> None:
             channel.put(Outcome(200, offer.content_type, bytes(writer.buffer)))
     except _Stop:
         return
+    except (StoreUnavailable, EngineTimeout) as err:  # the engine behind the store: a 503, at once
+        channel._call(_fail, channel.head, store_failure(err))
     except Exception as err:  # never die silently: the request gets a 500
         log.exception("query thread failed")
         with contextlib.suppress(_Stop):
@@ -316,7 +296,10 @@ class Executor:
 
     def _answer_inline(self, job: Job) -> Answer:
         started = time.perf_counter()
-        outcome = execute(self.store, job)
+        try:
+            outcome = execute(self.store, job)
+        except (StoreUnavailable, EngineTimeout) as err:
+            raise store_failure(err) from err
         if time.perf_counter() - started > INLINE_UNLEARN:  # not so quick after all: back to the threads
             self._quick.pop(job, None)
         self.inline += 1

@@ -43,10 +43,14 @@ def _text(status: int, message: str) -> Outcome:
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 
 
-def evaluate(store: GraphStore, job: Job) -> Outcome | tuple[QueryResult, conneg.Offer]:
-    """Evaluate ``job`` and pick its format: the (lazy) result and the offer, or a 4xx/5xx outcome."""
+def evaluate(store: GraphStore, job: Job, timeout: float | None = None) -> Outcome | tuple[QueryResult, conneg.Offer]:
+    """Evaluate ``job`` and pick its format: the (lazy) result and the offer, or a 4xx/5xx outcome.
+
+    ``timeout`` is the time left (seconds), for a store whose engine can stop a query itself. A failure of that
+    engine (:class:`~kg.errors.StoreUnavailable`, :class:`~kg.errors.EngineTimeout`) is raised: it is a 503.
+    """
     try:
-        result = store.query(job.query, job.dataset, base_iri=job.base_iri)
+        result = store.query(job.query, job.dataset, base_iri=job.base_iri, timeout=timeout)
     except SyntaxError as err:
         return _text(400, f"Malformed SPARQL: {err}")
     except QueryTooDeep as err:

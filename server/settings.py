@@ -118,6 +118,12 @@ RULES: dict[str, _Rule] = {
     "service_allowlist": _Rule(
         SERVICE_ALLOWLIST_ENV, SERVICE_ALLOWLIST_ACCEPTS, valid_service_allowlist, read_service_allowlist
     ),
+    "store_url": _Rule(
+        "KG_STORE",
+        "the absolute http(s) URL of a SPARQL 1.1 query endpoint, e.g. http://127.0.0.1:8890/sparql",
+        lambda v: v is None or (isinstance(v, str) and _absolute(v, _HTTP)),
+        option="--store",
+    ),
 }
 
 
@@ -168,6 +174,8 @@ class Settings:
         write_wait: how long a write waits for the one before it (seconds, ``KG_WRITE_WAIT``); then it is
             refused with 503 and ``Retry-After`` rather than queued for as long as a big write takes.
         load_allowlist: documents that SPARQL ``LOAD`` may fetch (none by default).
+        store_url: serve the data a SPARQL engine holds (``KG_STORE``, its query endpoint) instead of the
+            embedded store at ``store_path``: queries go to the engine (kg/remote_store.py); read-only for now.
         service_allowlist: the only endpoints a query may call with ``SERVICE`` (exact IRIs, from the
             comma-separated ``KG_SERVICE_ALLOWLIST``); anything else, loopback and private addresses included,
             is refused with 400 (server/federation.py).
@@ -190,6 +198,7 @@ class Settings:
     load_allowlist: tuple[str, ...] = ()
     write_wait: float = 5.0
     assets_dir: Path = NODE_MODULES
+    store_url: str | None = None
 
     def __post_init__(self) -> None:
         """Check every value (see :data:`RULES`).
@@ -202,6 +211,10 @@ class Settings:
             value = getattr(self, f.name)
             if rule is not None and not rule.check(value):
                 raise SettingError(rule.name, _shown(rule, value), rule.accepts)
+        if self.store_url is not None and self.write_token is not None:  # the write core on engines comes later
+            raise SettingError(
+                "KG_WRITE_TOKEN", "(hidden)", "no value while KG_STORE is set: an engine store is read-only"
+            )
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

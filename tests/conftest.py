@@ -20,6 +20,8 @@ from kg.build import BuildResult, build
 from kg.iris import Minter
 from kg.validate import load_ontology, load_shapes
 
+pytest_plugins = ["tests.engines"]
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 

@@ -20,6 +20,14 @@ from kg.build import BuildResult
 from kg.queries import all_queries, load
 from kg.store import OxigraphStore
 from kg.validate import ONTOLOGY_FILE
+from tests.engines import xfail_on_virtuoso
+
+
+@pytest.fixture(scope="module")
+def server_url(backend_url: str) -> str:
+    """Every test here runs on each backend: the embedded store and Virtuoso (tests/engines.py)."""
+    return backend_url
+
 
 ADVISER = "Special Adviser to the Prime Minister (Japan)"
 DEFENSE = "Minister of Defense (Japan)"
@@ -182,7 +190,8 @@ def test_cq_lists_every_statement_class_of_the_ontology(name: str) -> None:
     assert {f"<{iri}>" for iri in listed} == subclasses
 
 
-def test_cq5_every_quotation_with_offsets_that_select_its_text(server_url: str) -> None:
+def test_cq5_every_quotation_with_offsets_that_select_its_text(server_url: str, request: pytest.FixtureRequest) -> None:
+    xfail_on_virtuoso(request, "a comparison bound with BIND is the integer 1, not the boolean true")
     texts = {article.source.slug: article.source.text for article in map(load_article, annotation_files())}
     rows = run(server_url, "CQ5", "quotation", "speakerLabel", "start", "end", "text", "matches", full=("quotation",))
     assert len(rows) == 12 + 6 + 6 + 3 + 7

@@ -17,6 +17,13 @@ from rdflib import Dataset, Graph
 
 from server import conneg
 
+
+@pytest.fixture(scope="module")
+def server_url(backend_url: str) -> str:
+    """Every test here runs on each backend: the embedded store and Virtuoso (tests/engines.py)."""
+    return backend_url
+
+
 KG = "https://w3id.org/akg/ontology#"
 QUERIES = {
     "select": f"SELECT ?s WHERE {{ ?s a <{KG}Person> }} ORDER BY ?s LIMIT 3",

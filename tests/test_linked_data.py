@@ -9,6 +9,13 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
+
+@pytest.fixture(scope="module")
+def server_url(backend_url: str) -> str:
+    """Every test here runs on each backend: the embedded store and Virtuoso (tests/engines.py)."""
+    return backend_url
+
+
 NAKATANI = "https://w3id.org/akg/id/person/nakatani-gen"
 PATH = "id/person/nakatani-gen"
 

@@ -14,6 +14,13 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 
 from tests.corpus import PERSONS, SELECT_PERSONS
 
+
+@pytest.fixture(scope="module")
+def server_url(backend_url: str) -> str:
+    """Every test here runs on each backend: the embedded store and Virtuoso (tests/engines.py)."""
+    return backend_url
+
+
 ASK_NAKATANI = 'ASK { ?p <http://www.w3.org/2000/01/rdf-schema#label> "Nakatani Gen"@en }'
 SRX = "{http://www.w3.org/2005/sparql-results#}"
 

@@ -10,8 +10,10 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
+from kg.errors import StoreUnavailable
 from kg.iris import FORMATS, SD, VOID, Minter
 from kg.queries import examples
+from kg.remote_store import SparqlEngineStore
 from kg.validate import ONTOLOGY_FILE
 from kg.void import void_description
 from server import conneg
@@ -41,8 +43,16 @@ def _root(request: Request) -> str:
 
 @router.get("/health", summary="Liveness and data version")
 def health(request: Request) -> JSONResponse:
+    """200 with the data version and the serving processes; 503 naming the dependency that fails (the store's
+    engine), so that a load balancer takes this server out until the engine is back."""
     store = request.app.state.store
     processes = read_processes(request.app.state.settings.runtime_dir)
+    if isinstance(store, SparqlEngineStore):
+        try:
+            store.ping()
+        except StoreUnavailable as err:
+            failing = {"status": "unavailable", "failing": "store", "store": store.url, "message": str(err)}
+            return JSONResponse(failing, status_code=503, headers={"Cache-Control": "no-store"})
     return JSONResponse(
         {
             "status": "ok",

@@ -1,0 +1,224 @@
+""":class:`kg.store.GraphStore` over any SPARQL 1.1 engine reached through the protocol (``KG_STORE=<URL>``).
+
+Answers come back as the same pyoxigraph objects the embedded store gives (``QuerySolutions``, ``QueryBoolean``,
+``QueryTriples``), so the server, the entity pages, VoID and the dumps run unchanged on top of it.
+
+The named-graph policy is :mod:`kg.store`'s. An engine's own default graph is not ours: Virtuoso's, for one, is
+every graph it holds, its system graphs included (``virtrdf#``, ``ldp#``…). So a query that does not name its
+dataset is sent with our graphs — those under ``{base}graph/``, less the draft graphs unless ``include_drafts``
+— as both its ``default-graph-uri`` and its ``named-graph-uri`` (SPARQL 1.1 Protocol §2.1.4). A request's own
+dataset is passed on as it is; a query's ``FROM``/``FROM NAMED`` are left to the engine.
+
+Time limits: ``timeout`` (seconds) goes to the engine as Virtuoso's ``timeout`` parameter (milliseconds), and the
+HTTP read waits no longer. Virtuoso may then answer 200 with what it found so far (``X-SQL-State: S1TAT``): such an
+answer is never passed on, it is an :class:`~kg.errors.EngineTimeout`.
+
+Tested against Virtuoso Open Source 7 (tests/engines.py); loading is engine-specific (:mod:`kg.engines.virtuoso`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator
+
+import httpx
+import pyoxigraph as ox
+
+from kg.depth import check_depth
+from kg.errors import EngineTimeout, StoreUnavailable
+from kg.iris import KG, Minter
+from kg.queries import pin
+from kg.store import Bindings, Dataset, QueryResult, names_its_dataset, query_form
+
+#: What the engine is asked for: SPARQL JSON results, or N-Triples for graphs (both parsed by pyoxigraph).
+_RESULTS = "application/sparql-results+json"
+_TRIPLES = "application/n-triples"
+#: Virtuoso's SQL state for "incomplete results, query interrupted by result timeout".
+_PARTIAL = "S1TAT"
+#: Seconds the HTTP read waits beyond the time limit given to the engine (it answers a little after it).
+READ_SLACK = 2.0
+#: Our named graphs among all the engine holds (``?prefix``: ``{base}graph/``), and those that say they are drafts.
+_OUR_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), ?prefix)) }"
+_DRAFT_GRAPHS = f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g a <{KG.DraftGraph}> }} }}"
+#: What makes a blank node label from another engine one pyoxigraph accepts (Virtuoso's are ``nodeID://b1``).
+_LABEL_JUNK = re.compile(r"[^A-Za-z0-9_]")
+
+
+class SparqlEngineStore:
+    """:class:`kg.store.GraphStore` over the SPARQL 1.1 protocol endpoint at ``url`` (read side).
+
+    Args:
+        url: the engine's query endpoint, e.g. ``http://127.0.0.1:8890/sparql``.
+        base_iri: the data's base IRI; our named graphs are those under ``{base}graph/``.
+        include_drafts: let queries that do not name their dataset see the draft graphs too.
+        timeout: the time limit (seconds) of a query that gives none of its own.
+    """
+
+    def __init__(
+        self, url: str, *, base_iri: str | None = None, include_drafts: bool = False, timeout: float = 30.0
+    ) -> None:
+        self.url = url
+        self.timeout = timeout
+        self._prefix = Minter(base_iri).graph("") if base_iri else Minter().graph("")
+        self._include_drafts = include_drafts
+        self._client = httpx.Client(timeout=httpx.Timeout(10.0, read=timeout + READ_SLACK))
+        self._lock = threading.Lock()
+        self._graphs: tuple[list[str], list[str]] | None = None  # (all of ours, those queries see)
+        self._count: int | None = None
+
+    def close(self) -> None:
+        self._client.close()
+
+    def ping(self) -> None:
+        """Check that the engine answers ``ASK {}`` within 5 s.
+
+        Raises:
+            StoreUnavailable: it does not.
+        """
+        self._send({"query": "ASK {}"}, _RESULTS, 5.0)
+
+    def query(
+        self,
+        sparql: str,
+        dataset: Dataset = Dataset(),
+        substitutions: Bindings | None = None,
+        base_iri: str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> QueryResult:
+        """Evaluate a query on the engine (see :meth:`kg.store.GraphStore.query`).
+
+        Raises:
+            SyntaxError: the engine refused the query (400), with its message.
+            QueryTooDeep: it could overflow our parser's stack or the engine's (:mod:`kg.depth`).
+            StoreUnavailable: the engine cannot be reached.
+            EngineTimeout: the engine did not finish within the time limit.
+            ValueError: ``base_iri`` is not an IRI.
+        """
+        check_depth(sparql)
+        if substitutions:
+            sparql = pin(sparql, {variable.value: term for variable, term in substitutions.items()})  # type: ignore[misc]
+        if base_iri is not None:  # the engine takes no base parameter; a BASE the query declares comes after, and wins
+            sparql = f"BASE {ox.NamedNode(base_iri)}\n{sparql}"
+        form = query_form(sparql)
+        params: dict[str, str | list[str]] = {"query": sparql}
+        if dataset.default_graphs or dataset.named_graphs:
+            params["default-graph-uri"] = list(dataset.default_graphs)
+            params["named-graph-uri"] = list(dataset.named_graphs)
+        elif not names_its_dataset(sparql):
+            visible = self._graph_lists()[1]
+            params["default-graph-uri"] = visible
+            params["named-graph-uri"] = visible
+        limit = self.timeout if timeout is None else max(0.001, min(timeout, self.timeout))
+        triples = form in ("CONSTRUCT", "DESCRIBE")
+        response = self._send(params, _TRIPLES if triples else _RESULTS, limit)
+        if triples:
+            return _as_query_triples(response.content)
+        return ox.parse_query_results(_json_with_plain_labels(response.content), format=ox.QueryResultsFormat.JSON)
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Every quad of our graphs that queries see, or those of one named graph."""
+        graphs = [graph] if graph is not None else self._graph_lists()[1]
+        for name in graphs:
+            node = ox.NamedNode(name)
+            triples = self.query(
+                "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", Dataset(default_graphs=(name,)), timeout=self.timeout
+            )
+            for triple in triples:  # type: ignore[union-attr]
+                yield ox.Quad(triple.subject, triple.predicate, triple.object, node)
+
+    def graphs(self) -> list[str]:
+        """Our named graphs that queries see, sorted."""
+        return list(self._graph_lists()[1])
+
+    def __len__(self) -> int:
+        """The quads in our named graphs (draft graphs included, as the embedded store counts them)."""
+        if self._count is None:
+            ours = self._graph_lists()[0]
+            if not ours:
+                return 0
+            counted = self.query(
+                "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", Dataset((ours[0],), tuple(ours))
+            )
+            self._count = int(next(iter(counted))["n"].value)  # type: ignore[arg-type, index]
+        return self._count
+
+    def all_graphs(self) -> list[str]:
+        """Our named graphs, draft graphs included (what a load replaces)."""
+        return list(self._graph_lists()[0])
+
+    def refresh(self) -> None:
+        """Forget the graphs and the count, asked once and remembered (after a load changed them)."""
+        self._graphs = None
+        self._count = None
+
+    def _graph_lists(self) -> tuple[list[str], list[str]]:
+        """Our graphs, and those of them queries see (drafts left out); asked once, then remembered."""
+        with self._lock:
+            if self._graphs is None:
+                self._graphs = self._ask_graphs()
+            return self._graphs
+
+    def _ask_graphs(self) -> tuple[list[str], list[str]]:
+        mine = {"prefix": ox.Literal(self._prefix)}
+        listed = self._send({"query": pin(_OUR_GRAPHS, mine)}, _RESULTS, self.timeout)
+        ours = sorted(row["g"].value for row in _solutions(listed.content))  # type: ignore[index, union-attr]
+        if self._include_drafts or not ours:
+            return ours, ours
+        asked = {"query": _DRAFT_GRAPHS, "named-graph-uri": ours, "default-graph-uri": ours[:1]}
+        drafts = self._send(asked, _RESULTS, self.timeout)  # type: ignore[arg-type]
+        hidden = {row["g"].value for row in _solutions(drafts.content)}  # type: ignore[index, union-attr]
+        return ours, [g for g in ours if g not in hidden]
+
+    def _send(self, params: dict[str, str | list[str]], accept: str, limit: float) -> httpx.Response:
+        """POST a query (form-encoded) with the engine's time limit; map its failures to ours."""
+        data = {**params, "timeout": str(max(1, round(limit * 1000)))}
+        try:
+            response = self._client.post(
+                self.url,
+                data=data,
+                headers={"Accept": accept},
+                timeout=httpx.Timeout(10.0, read=limit + READ_SLACK),
+            )
+        except httpx.TimeoutException as err:
+            if isinstance(err, httpx.ConnectTimeout):
+                raise StoreUnavailable(f"the SPARQL engine at {self.url} did not accept a connection") from err
+            raise EngineTimeout(limit) from err
+        except httpx.TransportError as err:
+            raise StoreUnavailable(f"the SPARQL engine at {self.url} cannot be reached ({err})") from err
+        if response.headers.get("x-sql-state") == _PARTIAL:
+            raise EngineTimeout(limit)
+        if response.status_code == 400:  # its first paragraph: the message, without the query echoed after it
+            raise SyntaxError(response.text.strip().split("\n\n")[0])
+        if response.status_code in (502, 503, 504):
+            raise StoreUnavailable(f"the SPARQL engine at {self.url} answered {response.status_code}")
+        if response.status_code != 200:
+            raise OSError(f"the SPARQL engine answered {response.status_code}: {response.text[:500].strip()}")
+        return response
+
+
+def _solutions(body: bytes) -> ox.QuerySolutions:
+    return ox.parse_query_results(_json_with_plain_labels(body), format=ox.QueryResultsFormat.JSON)  # type: ignore[return-value]
+
+
+def _json_with_plain_labels(body: bytes) -> bytes:
+    """SPARQL JSON results with blank node labels pyoxigraph accepts (Virtuoso writes ``nodeID://b10000``)."""
+    if b'"bnode"' not in body:
+        return body
+    document = json.loads(body)
+    for row in document.get("results", {}).get("bindings", []):
+        for term in row.values():
+            if term.get("type") == "bnode":
+                term["value"] = _LABEL_JUNK.sub("_", term["value"])
+    return json.dumps(document).encode()
+
+
+def _as_query_triples(body: bytes) -> ox.QueryTriples:
+    """N-Triples as the ``QueryTriples`` a CONSTRUCT on the embedded store gives (what the serialisers take)."""
+    scratch = ox.Store()
+    scratch.bulk_extend(
+        ox.Quad(t.subject, t.predicate, t.object) for t in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)
+    )
+    return scratch.query("CONSTRUCT WHERE { ?s ?p ?o }")  # type: ignore[return-value]
