@@ -18,6 +18,8 @@
     ├── UpdateDatasetConflict  an update request gives its dataset both as protocol parameters and in its text
     ├── StoreUnavailable     the SPARQL engine behind the store cannot be reached (kg/remote_store.py)
     ├── EngineTimeout        the engine stopped a query at its time limit, or answered only part of it
+    ├── UpstreamVersionError rdflib or pyshacl is at a version kg/upstream_patches.py was not written for (an
+    │                        installation fault: the server answers 500, not 400)
     └── LinkError            reconciliation failed: the Wikidata endpoint is unreachable or refused, or a review
                              file is inconsistent
 
@@ -101,3 +103,8 @@ class EngineTimeout(KgError):
 
 class LinkError(KgError):
     """`kg link` cannot reconcile: the endpoint is unreachable or answers wrongly, or a review file is wrong."""
+
+
+class UpstreamVersionError(KgError):
+    """rdflib or pyshacl is at a version the patches (kg/upstream_patches.py) were not written for; the message
+    names the package and the versions known."""

@@ -33,6 +33,8 @@ from pyshacl.shape import Shape
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.processor import SPARQLProcessor
 
+from kg.errors import UpstreamVersionError
+
 #: The upstream versions the patches below were written and tested for (keep in step with pyproject.toml).
 KNOWN_VERSIONS: dict[str, SpecifierSet] = {
     "rdflib": SpecifierSet(">=7.1,<8"),
@@ -52,10 +54,6 @@ WRAPPED_PARAMETERS: dict[str, tuple[str, ...]] = {
     ),
     "Shape.focus_nodes": ("self", "data_graph", "debug"),
 }
-
-
-class UpstreamVersionError(RuntimeError):
-    """rdflib or pyshacl is at a version the patches were not written for; the message names both."""
 
 
 def check_version(package: str, version: str) -> None:

@@ -29,6 +29,7 @@ from kg.errors import (
     QueryNotFound,
     ShapeViolation,
     StoreUnavailable,
+    UpstreamVersionError,
     WriterBusy,
 )
 from server import conneg
@@ -136,6 +137,7 @@ _TEXT_ERRORS: tuple[tuple[type[BaseException], int, str], ...] = (
     (ProtectedData, 403, "Refused: {}."),
     (LoadRefused, 403, "Refused: {} (KG_LOAD_ALLOWLIST)."),
     (QueryNotFound, 404, "{}"),
+    (UpstreamVersionError, 500, "Internal server error: the installation is not supported: {}"),
     (NotImplementedError, 501, "Not supported by this endpoint: {}"),
     (KgError, 400, "{}"),
     (SyntaxError, 400, "Malformed SPARQL: {}"),
