@@ -16,6 +16,8 @@
     ├── ReviewError          a draft cannot be read for review (kg/review/decisions.py)
     ├── Rejected             the review decisions give a file that fails a check; nothing is written (idem)
     ├── UpdateDatasetConflict  an update request gives its dataset both as protocol parameters and in its text
+    ├── SearchError          a full-text search is malformed, or a query uses the search SERVICE wrongly (kg/search.py)
+    ├── SearchIndexMissing   a search needs the index file and there is none (`kg build` writes it)
     └── LinkError            reconciliation failed: the Wikidata endpoint is unreachable or refused, or a review
                              file is inconsistent
 
@@ -83,6 +85,14 @@ class QueryTooDeep(KgError):
 class UpdateDatasetConflict(KgError):
     """``using-graph-uri``/``using-named-graph-uri`` with ``WITH``/``USING`` in the update (SPARQL 1.1 Protocol
     §2.2.3 requires a refusal)."""
+
+
+class SearchError(KgError):
+    """A search text FTS5 cannot read (an unbalanced quote), or a search SERVICE clause that cannot be evaluated."""
+
+
+class SearchIndexMissing(KgError):
+    """There is no search index to answer from (the server answers 503; ``kg build`` writes the index)."""
 
 
 class LinkError(KgError):

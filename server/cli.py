@@ -12,6 +12,7 @@ import typer
 from kg.build import DEFAULT_BUILD_DIR
 from kg.cli import Base, BuildDir, _fail
 from kg.iris import DEFAULT_BASE_IRI
+from kg.search import index_path
 
 
 def serve_command(
@@ -27,7 +28,12 @@ def serve_command(
     if not 1 <= port <= 65535:
         raise _fail(f"--port {port} is not accepted: it takes a whole number from 1 to 65535")
     try:
-        settings = Settings.from_env(store_path=build_dir / "store", dump_dir=build_dir / "dumps", base_iri=base)
+        settings = Settings.from_env(
+            store_path=build_dir / "store",
+            dump_dir=build_dir / "dumps",
+            search_path=index_path(build_dir),
+            base_iri=base,
+        )
     except SettingError as err:
         raise _fail(str(err)) from err
     if not (settings.store_path / "CURRENT").exists():

@@ -26,6 +26,7 @@ from kg.errors import (
     LoadRefused,
     ProtectedData,
     QueryNotFound,
+    SearchIndexMissing,
     ShapeViolation,
     WriterBusy,
 )
@@ -160,6 +161,8 @@ def error_response(exc: BaseException, accept: str | None = None, where: str = "
         return _text(exc.status, exc.message, exc.headers)
     if isinstance(exc, WriterBusy):
         exc = writer_busy(exc)
+    if isinstance(exc, SearchIndexMissing):
+        exc = Unavailable("search-index-missing", str(exc))
     if isinstance(exc, Unavailable):
         # Answered only once the query has stopped: never a 200 whose body is cut off midway.
         body, headers = unavailable(exc)

@@ -10,10 +10,13 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg.errors import QueryTooDeep
+from kg.errors import QueryTooDeep, SearchError, SearchIndexMissing
 from kg.iris import PREFIXES
+from kg.search import SearchIndex
+from kg.search_service import expand_search
 from kg.store import Dataset, GraphStore
 from server import conneg
+from server.errors import error_response
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class Job:
     accept: str | None = None
     format: str | None = None
     base_iri: str | None = None
+    #: the full-text index that search SERVICE clauses read (kg/search_service.py); not part of the job's identity
+    search: SearchIndex | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,12 @@ QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 def evaluate(store: GraphStore, job: Job) -> Outcome | tuple[QueryResult, conneg.Offer]:
     """Evaluate ``job`` and pick its format: the (lazy) result and the offer, or a 4xx/5xx outcome."""
     try:
-        result = store.query(job.query, job.dataset, base_iri=job.base_iri)
+        query = expand_search(job.query, job.search)  # here, in the query's thread: a search reads a file
+    except (SearchError, SearchIndexMissing) as err:
+        answer = error_response(err)
+        return Outcome(answer.status, answer.media_type, answer.body)
+    try:
+        result = store.query(query, job.dataset, base_iri=job.base_iri)
     except SyntaxError as err:
         return _text(400, f"Malformed SPARQL: {err}")
     except QueryTooDeep as err:
