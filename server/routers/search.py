@@ -51,7 +51,8 @@ def search(
         if not q.strip():
             raise ProtocolError(400, "Missing the 'q' parameter: the words to search for.")
         hits = index.search(q, kind, limit)
-        return JSONResponse({"query": q, "kind": kind, "hits": [_json(h) for h in hits]})
+        body = {"query": q, "kind": kind, "hits": [_json(h) for h in hits]}
+        return JSONResponse(body, headers={"Vary": "Accept"})
     hits = index.search(q, kind, limit) if q.strip() else []
     base = request.app.state.settings.base_iri
     return request.app.state.templates.TemplateResponse(
