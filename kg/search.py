@@ -289,8 +289,9 @@ class SearchIndex:
             self._local.connection = connection
         return connection
 
-    def search(self, text: str, kind: str | None = None, limit: int = 20) -> list[Hit]:
-        """The nodes matching ``text`` (FTS5 syntax, see :func:`fts_query`), best first, at most ``limit``.
+    def search(self, text: str, kind: str | None = None, limit: int = 20, *, snippets: bool = True) -> list[Hit]:
+        """The nodes matching ``text`` (FTS5 syntax, see :func:`fts_query`), best first, at most ``limit``;
+        without ``snippets``, hits have none (they cost most of a search of many hits).
 
         Raises:
             SearchError: the search text is empty or malformed, ``kind`` is not one of :data:`KINDS`, or
@@ -307,7 +308,7 @@ class SearchIndex:
         connection = self._reader()
         try:
             ranked = self._ranked(connection, match, kind, limit)
-            return self._hits(connection, match, ranked)
+            return self._hits(connection, match, ranked, snippets)
         except sqlite3.OperationalError as err:
             message = str(err)
             if any(word in message for word in ("fts5", "syntax", "unterminated", "no such column", "special query")):
@@ -333,20 +334,21 @@ class SearchIndex:
             fetch *= 4
 
     @staticmethod
-    def _hits(connection: sqlite3.Connection, match: str, ranked: list[tuple[int, float]]) -> list[Hit]:
+    def _hits(connection: sqlite3.Connection, match: str, ranked: list[tuple[int, float]], snippets: bool) -> list[Hit]:
         if not ranked:
             return []
         marks = ",".join("?" * len(ranked))
+        snippet = f"snippet(texts, 0, ?, ?, '…', {_SNIPPET_TOKENS})" if snippets else "? || ?"
         sql = (
-            "SELECT texts.rowid, d.node, d.kind, d.graph, d.lang, texts.text,"
-            f" snippet(texts, 0, ?, ?, '…', {_SNIPPET_TOKENS}) FROM texts JOIN documents d ON d.id = texts.rowid"
+            f"SELECT texts.rowid, d.node, d.kind, d.graph, d.lang, texts.text, {snippet}"
+            " FROM texts JOIN documents d ON d.id = texts.rowid"
             f" WHERE texts MATCH ? AND texts.rowid IN ({marks})"
         )
         rows = {row[0]: row[1:] for row in connection.execute(sql, (_OPEN, _CLOSE, match, *(r for r, _ in ranked)))}
         hits = []
         for rowid, score in ranked:
             node, kind, graph, lang, text, snippet = rows[rowid]
-            hits.append(Hit(node, kind, graph, text, lang, score, _parts(snippet)))
+            hits.append(Hit(node, kind, graph, text, lang, score, _parts(snippet) if snippets else ()))
         return hits
 
     def sync(self, store: OxigraphStore, minter: Minter, diff: Diff) -> None:

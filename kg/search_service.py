@@ -188,7 +188,7 @@ def _evaluate(tokens: list[Token], prefixes: dict[str, str], index: SearchIndex)
         raise SearchError('A search SERVICE clause needs kgsearch:matches "words".')
     if not isinstance(text, ox.Literal):
         raise SearchError("The search text (kgsearch:matches) must be a literal, not a variable or an IRI.")
-    hits = index.search(text.value, _kind(given.get("kind")), _limit(given.get("limit")))
+    hits = index.search(text.value, _kind(given.get("kind")), _limit(given.get("limit")), snippets="snippet" in given)
     return _values(subject, given, hits)
 
 
@@ -214,10 +214,10 @@ def _values(subject: object, given: dict[str, object], hits: list[Hit]) -> str:
     names = list(dict.fromkeys(v for v in slots.values() if isinstance(v, str)))
     rows = []
     for hit in hits:
-        terms: dict[str, ox.Term] = {  # type: ignore[name-defined]
+        terms: dict[str, object] = {
             "node": ox.NamedNode(hit.node),
             "score": ox.Literal(repr(hit.score), datatype=_XSD_DOUBLE),
-            "snippet": ox.Literal(hit.snippet),
+            "snippet": ox.Literal(hit.snippet) if "snippet" in slots else None,
             "kind": ox.Literal(hit.kind),
         }
         bound: dict[str, str] = {}
