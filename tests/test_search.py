@@ -179,11 +179,15 @@ def test_search_service_with_a_variable_search_text_is_400(server_url: str) -> N
 @pytest.mark.parametrize(
     "target", ["https://w3id.org/akg/search2", "https://w3id.org/akg/search#x", "http://127.0.0.1:1/sparql"]
 )
-def test_allowlist_still_refuses_every_other_service(server_url: str, target: str) -> None:
+def test_allowlist_accepts_the_search_service_and_still_refuses_every_other(server_url: str, target: str) -> None:
+    assert select(server_url, WHO_SAID)  # the reserved IRI: evaluated here, never sent anywhere
     query = f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}"
     r = httpx.get(server_url + "sparql", params={"query": query})
     assert r.status_code == 400, r.text
     assert "is not allowed" in r.text
+    update = "INSERT { ?s ?p ?o } WHERE { SERVICE <https://w3id.org/akg/search> { ?s ?p ?o } }"
+    r = httpx.post(server_url + "update", data={"update": update})
+    assert r.status_code in (400, 403), r.text
 
 
 # --- the index in step with writes --------------------------------------------------------------------------------
