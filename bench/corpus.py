@@ -23,14 +23,17 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import random
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
+from config import BENCH, DATA, log
 from corpus_pools import make_pools
 from corpus_prose import ArticleBuilder
 
@@ -154,6 +157,32 @@ def parse_size(text: str) -> int:
     text = text.strip()
     factor = {"k": 1_000, "m": 1_000_000}.get(text[-1:].lower(), 1)
     return int(float(text[:-1] if factor > 1 else text) * factor)
+
+
+def ensure_corpus(label: str, seed: int) -> tuple[Path, dict[str, Any]]:
+    directory = DATA / label
+    corpus = directory / "corpus.nq"
+    meta_path = directory / "corpus.json"
+    # the generator is corpus.py and the corpus_*.py modules it is split into: a change to any makes a new corpus
+    generator = b"".join(path.read_bytes() for path in sorted(BENCH.glob("corpus*.py")))
+    fingerprint = hashlib.sha256(generator).hexdigest()[:16] + f"/{seed}/{parse_size(label)}"
+    if corpus.exists() and meta_path.exists():
+        meta = json.loads(meta_path.read_text())
+        if meta.get("fingerprint") == fingerprint:
+            log(f"[{label}] corpus: reusing {corpus} ({meta['quads']:,} quads)")
+            return corpus, meta
+    log(f"[{label}] corpus: generating {parse_size(label):,} triples (seed {seed})")
+    info = write_corpus(corpus, parse_size(label), seed)
+    meta = {
+        "fingerprint": fingerprint,
+        "quads": info.quads,
+        "articles": info.articles,
+        "seconds": info.seconds,
+        "bytes": corpus.stat().st_size,
+    }
+    meta_path.write_text(json.dumps(meta, indent=2))
+    log(f"[{label}] corpus: {info.quads:,} quads, {info.articles} articles, {info.seconds:.1f} s")
+    return corpus, meta
 
 
 def main() -> None:

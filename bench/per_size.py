@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import json
 import os
 import shutil
 import statistics
@@ -14,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from config import BENCH, DATA, HTTP_ORDER, ROOT, Config, log
-from corpus import parse_size, write_corpus
+from config import DATA, HTTP_ORDER, ROOT, Config, log
+from corpus import ensure_corpus, parse_size
 from measure import Client, Floor, Measurement, measure_http, run_wrk
 from peer_virtuoso import VirtuosoServer
 from peers import (
@@ -38,34 +37,6 @@ from workloads import (
     subjects,
     workloads,
 )
-
-
-def ensure_corpus(label: str, seed: int) -> tuple[Path, dict[str, Any]]:
-    directory = DATA / label
-    corpus = directory / "corpus.nq"
-    meta_path = directory / "corpus.json"
-    # the generator is corpus.py and the corpus_*.py modules it is split into: a change to any makes a new corpus
-    generator = b"".join(path.read_bytes() for path in sorted(BENCH.glob("corpus*.py")))
-    import hashlib
-
-    fingerprint = hashlib.sha256(generator).hexdigest()[:16] + f"/{seed}/{parse_size(label)}"
-    if corpus.exists() and meta_path.exists():
-        meta = json.loads(meta_path.read_text())
-        if meta.get("fingerprint") == fingerprint:
-            log(f"[{label}] corpus: reusing {corpus} ({meta['quads']:,} quads)")
-            return corpus, meta
-    log(f"[{label}] corpus: generating {parse_size(label):,} triples (seed {seed})")
-    info = write_corpus(corpus, parse_size(label), seed)
-    meta = {
-        "fingerprint": fingerprint,
-        "quads": info.quads,
-        "articles": info.articles,
-        "seconds": info.seconds,
-        "bytes": corpus.stat().st_size,
-    }
-    meta_path.write_text(json.dumps(meta, indent=2))
-    log(f"[{label}] corpus: {info.quads:,} quads, {info.articles} articles, {info.seconds:.1f} s")
-    return corpus, meta
 
 
 def build_ours(label: str, corpus: Path, quads: int) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from kg.dump import write_dumps
 from kg.errors import AnnotationError, ShapeViolation
 from kg.iris import Minter
 from kg.link.mappings import link_quads
+from kg.search import build_index, index_path
 from kg.store import OxigraphStore, write_store
 from kg.validate import ONTOLOGY_FILE, validate_quads
 
@@ -30,6 +31,7 @@ class BuildResult:
     sources: int
     store_path: Path
     dump_dir: Path
+    search_path: Path
 
 
 def ontology_quads(minter: Minter, path: Path = ONTOLOGY_FILE) -> list[ox.Quad]:
@@ -76,7 +78,8 @@ def build(
     *,
     drafts: bool = False,
 ) -> BuildResult:
-    """Compile, validate, then write the store (``build_dir/store``) and the dumps (``build_dir/dumps``).
+    """Compile, validate, then write the store (``build_dir/store``), the dumps (``build_dir/dumps``) and the
+    full-text search index (``build_dir/search.sqlite``).
 
     With ``drafts``, files that still carry suggestions go to their draft graphs; they are validated with the
     rest, and left out of the dumps (``kg dump --drafts`` includes them).
@@ -96,4 +99,6 @@ def build(
     store = OxigraphStore.open(store_path)
     dump_dir = build_dir / "dumps"
     write_dumps(store, minter, dump_dir)
-    return BuildResult(len(store), len(store.graphs()), sources, store_path, dump_dir)
+    search_path = index_path(build_dir)
+    build_index(store, minter, search_path)
+    return BuildResult(len(store), len(store.graphs()), sources, store_path, dump_dir, search_path)

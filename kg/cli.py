@@ -23,7 +23,7 @@ from typer.core import TyperGroup
 
 from kg.annotate.command import annotate_command
 from kg.build import DEFAULT_BUILD_DIR, build
-from kg.errors import KgError, QueryTooDeep, ShapeViolation, StoreUnavailable
+from kg.errors import KgError, QueryTooDeep, SearchError, SearchIndexMissing, ShapeViolation, StoreUnavailable
 from kg.iris import DEFAULT_BASE_IRI, Minter
 from kg.remote_store import SparqlEngineStore
 from kg.review.command import review_command
@@ -101,7 +101,7 @@ def build_command(
         raise _fail(str(err), "fix the annotation file named above") from err
     typer.echo(
         f"built {result.quads} quads in {result.graphs} named graphs from {result.sources} source(s)\n"
-        f"store: {result.store_path}\ndumps: {result.dump_dir}"
+        f"store: {result.store_path}\ndumps: {result.dump_dir}\nsearch index: {result.search_path}"
     )
     if engine is not None:
         _load_engine(engine, result.store_path, build_dir)
@@ -166,6 +166,8 @@ def query_command(
 ) -> None:
     """Run a SPARQL query against the built store and print the result as a table (or RDF for graphs)."""
     from kg.queries import load
+    from kg.search import SearchIndex, index_path
+    from kg.search_service import expand_search
     from kg.tables import render_table
 
     store = _open_store(build_dir, drafts=drafts)
@@ -180,15 +182,17 @@ def query_command(
         except KgError as err:
             raise _fail(str(err)) from err
     try:
-        result = store.query(text)
+        result = store.query(expand_search(text, SearchIndex(index_path(build_dir))))
         if isinstance(result, ox.QueryTriples):
             sys.stdout.write(ox.serialize(result, format=ox.RdfFormat.TURTLE).decode())
         else:
             typer.echo(render_table(result))
     except SyntaxError as err:
         raise _fail(f"malformed SPARQL: {err}") from err
-    except QueryTooDeep as err:
+    except (QueryTooDeep, SearchError) as err:
         raise _fail(str(err)) from err
+    except SearchIndexMissing as err:
+        raise _fail(str(err), "run `kg build` first") from err
 
 
 @app.command("dump")
@@ -233,6 +237,7 @@ def update_command(
 ) -> None:
     """Apply a SPARQL Update to the built store through the SHACL gate (the server must not be running)."""
     from kg.federation import service_allowlist_from_env
+    from kg.search import SearchIndex, index_path
     from kg.writes import Writer
 
     path = Path(update)
@@ -245,7 +250,7 @@ def update_command(
         store = OxigraphStore.open(build_dir / "store", read_only=False)
     except OSError as err:
         raise _fail(str(err), "is `kg serve` running on this store? Write through its /update endpoint") from err
-    writer = Writer(store, Minter(base), build_dir / "dumps")
+    writer = Writer(store, Minter(base), build_dir / "dumps", search=SearchIndex(index_path(build_dir)))
     try:
         result = writer.update(text, service_allowlist=allowlist)
     except ShapeViolation as err:
@@ -282,6 +287,7 @@ def restore_command(
     import shutil
 
     from kg.dump import write_dumps
+    from kg.search import build_index, index_path
     from kg.validate import validate_quads
 
     try:
@@ -305,7 +311,9 @@ def restore_command(
         store_path.rename(old)
     staged.rename(store_path)
     shutil.rmtree(old, ignore_errors=True)
-    write_dumps(_open_store(build_dir), minter, build_dir / "dumps")
+    restored = _open_store(build_dir)
+    write_dumps(restored, minter, build_dir / "dumps")
+    build_index(restored, minter, index_path(build_dir))
     typer.echo(f"store restored from {source}")
 
 

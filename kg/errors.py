@@ -18,8 +18,11 @@
     ├── UpdateDatasetConflict  an update request gives its dataset both as protocol parameters and in its text
     ├── StoreUnavailable     the SPARQL engine behind the store cannot be reached (kg/remote_store.py)
     ├── EngineTimeout        the engine stopped a query at its time limit, or answered only part of it
+    ├── VirtuosoError        a private Virtuoso is missing, did not start, or refused a command (kg/engines/)
     ├── UpstreamVersionError rdflib or pyshacl is at a version kg/upstream_patches.py was not written for (an
     │                        installation fault: the server answers 500, not 400)
+    ├── SearchError          a full-text search is malformed, or a query uses the search SERVICE wrongly (kg/search.py)
+    ├── SearchIndexMissing   a search needs the index file and there is none (`kg build` writes it)
     └── LinkError            reconciliation failed: the Wikidata endpoint is unreachable or refused, or a review
                              file is inconsistent
 
@@ -101,6 +104,14 @@ class EngineTimeout(KgError):
         self.limit = limit
 
 
+class SearchError(KgError):
+    """A search text FTS5 cannot read (an unbalanced quote), or a search SERVICE clause that cannot be evaluated."""
+
+
+class SearchIndexMissing(KgError):
+    """There is no search index to answer from (the server answers 503; ``kg build`` writes the index)."""
+
+
 class LinkError(KgError):
     """`kg link` cannot reconcile: the endpoint is unreachable or answers wrongly, or a review file is wrong."""
 
@@ -108,3 +119,7 @@ class LinkError(KgError):
 class UpstreamVersionError(KgError):
     """rdflib or pyshacl is at a version the patches (kg/upstream_patches.py) were not written for; the message
     names the package and the versions known."""
+
+
+class VirtuosoError(KgError):
+    """Virtuoso is missing, did not start, or refused a command (the message quotes its output)."""

@@ -118,8 +118,11 @@ def _targets(query: str) -> Iterator[ServiceTarget]:
                 yield target
 
 
-def disallowed_service(query: str, allowlist: tuple[str, ...]) -> str | None:
+def disallowed_service(query: str, allowlist: tuple[str, ...], reserved: tuple[str, ...] = ()) -> str | None:
     """Why ``query`` may not run here (a message naming the target and the allowlist), or None if it may.
+
+    ``reserved`` IRIs are accepted too without being listed: SERVICE clauses this server evaluates itself
+    (the search SERVICE of queries, kg/search_service.py), which never reach the engine's HTTP client.
 
     >>> wikidata = ("https://query.wikidata.org/sparql",)
     >>> disallowed_service("SELECT * { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }", wikidata)
@@ -156,7 +159,7 @@ endpoint as a full IRI, e.g. SERVICE <https://query.wikidata.org/sparql>.
                 f"SERVICE {target.text} is not allowed: a relative IRI would resolve against this server; "
                 f"write the endpoint as an absolute IRI{example}."
             )
-        if iri not in allowlist:
+        if iri not in allowlist and iri not in reserved:
             return (
                 f"SERVICE {target.text} is not allowed: this endpoint only sends SERVICE requests to {listed} "
                 "(the server's SERVICE allowlist, KG_SERVICE_ALLOWLIST)."

@@ -138,6 +138,9 @@ SSSOM = Namespace("https://w3id.org/sssom/")
 SEMAPV = Namespace("https://w3id.org/semapv/vocab/")
 WD = Namespace("http://www.wikidata.org/entity/")
 WDT = Namespace("http://www.wikidata.org/prop/direct/")
+#: The reserved SERVICE IRI of full-text search inside SPARQL (kg/search_service.py), and its properties.
+SEARCH_SERVICE = "https://w3id.org/akg/search"
+KGSEARCH = Namespace(SEARCH_SERVICE + "#")
 
 #: The prefixes used in every serialisation, query example and page (Turtle prefix -> namespace).
 PREFIXES: dict[str, str] = {

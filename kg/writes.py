@@ -1,14 +1,17 @@
-"""The one write path: diff → SHACL gate → commit → tell the listeners → rewrite the dumps.
+"""The one write path: diff → SHACL gate → commit → search index → tell the listeners → rewrite the dumps.
 
 Every write goes through a :class:`Writer`: the server's ``/update`` and Graph Store routes, and ``kg update``.
 One write at a time (the gate's lock): the diff is computed, validated and committed against the same state.
-After a commit the data version changes, listeners hear the new version (the server's query workers reopen
-their stores, ETags and the VoID cache move on), and the dumps are rewritten in the background.
+After a commit the search index takes the new documents of the touched nodes (:meth:`kg.search.SearchIndex.sync`,
+still under the lock, so a reader that sees the new version finds the new texts), the data version changes,
+listeners hear the new version (the server's query workers reopen their stores, ETags and the VoID cache move
+on), and the dumps are rewritten in the background.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +25,7 @@ from kg.dump import write_dumps
 from kg.errors import ShapeViolation, WriterBusy
 from kg.gate import Gate
 from kg.iris import Minter
+from kg.search import SearchIndex
 from kg.store import OxigraphStore
 
 log = logging.getLogger("kg.writes")
@@ -46,12 +50,20 @@ class Writer:
         dump_dir: where the dumps are rewritten after each commit; None for none.
         version: the data version before the first write; each commit makes ``{version}-w{n}``.
         lock_wait: seconds a write waits for the one before it before it is refused (:class:`WriterBusy`).
+        search: the full-text index kept in step with every commit; None for none.
     """
 
     def __init__(
-        self, store: OxigraphStore, minter: Minter, dump_dir: Path | None, version: str = "", lock_wait: float = 5.0
+        self,
+        store: OxigraphStore,
+        minter: Minter,
+        dump_dir: Path | None,
+        version: str = "",
+        lock_wait: float = 5.0,
+        search: SearchIndex | None = None,
     ) -> None:
         self.store = store
+        self.search = search
         self.lock_wait = lock_wait
         self.minter = minter
         self.dump_dir = dump_dir
@@ -140,6 +152,11 @@ class Writer:
         self.store.commit(diff)
         for graph in drop_graphs:  # before the listeners: readers must not see an emptied graph linger
             self.store.raw.remove_graph(graph)
+        if self.search is not None:
+            try:
+                self.search.sync(self.store, self.minter, diff)
+            except sqlite3.Error:  # the data is committed: its readers must still hear of it; `kg build` rebuilds
+                log.exception("updating the search index after a write failed")
         self.writes += 1
         version = self.version
         for listener in self.listeners:

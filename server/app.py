@@ -17,6 +17,7 @@ from starlette.types import ASGIApp
 from kg import __version__
 from kg.iris import Minter
 from kg.remote_store import READ_SLACK, SparqlEngineStore
+from kg.search import SearchIndex
 from kg.store import GraphStore, OxigraphStore
 from kg.writes import Writer
 from server.errors import install_error_handlers
@@ -28,7 +29,7 @@ from server.html import SecurityHeaders, make_templates
 from server.observability import Metrics, TimingMiddleware, metrics_router
 from server.protocol import check_target
 from server.readers import POINTER, WRITER_SOCKET, CheckpointView
-from server.routers import dumps, graph_store, meta, resources, sparql, ui, writes
+from server.routers import dumps, graph_store, meta, resources, search, sparql, ui, writes
 from server.settings import Settings
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -88,6 +89,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     app.state.executor = executor
     app.state.view = view
     app.state.forward = forward
+    app.state.search = SearchIndex(settings.search_path)  # one file for every process; the writer updates it
     app.state.data_version = view.version if view else data_version(settings, store)
     app.state.writer = None
     if view is not None:
@@ -100,7 +102,12 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         view.on_change = follow
     elif writable and isinstance(store, OxigraphStore):  # an in-memory store passed in is writable too (tests)
         writer = Writer(
-            store, Minter(settings.base_iri), settings.dump_dir, app.state.data_version, settings.write_wait
+            store,
+            Minter(settings.base_iri),
+            settings.dump_dir,
+            app.state.data_version,
+            settings.write_wait,
+            search=app.state.search,
         )
         app.state.writer = writer
 
@@ -112,7 +119,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     app.state.templates = make_templates(TEMPLATES_DIR)
     install_error_handlers(app)
-    for module in (meta, sparql, writes, graph_store, dumps, resources, ui):
+    for module in (meta, sparql, writes, graph_store, dumps, resources, search, ui):
         app.include_router(answer_head(module.router))
     if ui.yasgui_build(settings).is_dir():
         app.mount("/static/yasgui", Files(directory=ui.yasgui_build(settings)), name="yasgui")

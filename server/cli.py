@@ -12,6 +12,7 @@ import typer
 from kg.build import DEFAULT_BUILD_DIR
 from kg.cli import Base, BuildDir, StoreUrl, _engine, _fail
 from kg.iris import DEFAULT_BASE_IRI
+from kg.search import index_path
 
 
 def serve_command(
@@ -29,7 +30,11 @@ def serve_command(
         raise _fail(f"--port {port} is not accepted: it takes a whole number from 1 to 65535")
     try:
         settings = Settings.from_env(
-            store_path=build_dir / "store", dump_dir=build_dir / "dumps", base_iri=base, store_url=store
+            store_path=build_dir / "store",
+            dump_dir=build_dir / "dumps",
+            search_path=index_path(build_dir),
+            base_iri=base,
+            store_url=store,
         )
     except SettingError as err:
         raise _fail(str(err)) from err

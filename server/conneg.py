@@ -60,6 +60,8 @@ TRIPLE_OFFERS: tuple[Offer, ...] = (TURTLE, N_TRIPLES, JSON_LD, RDF_XML)
 RDF_OFFERS: tuple[Offer, ...] = (*TRIPLE_OFFERS, N_QUADS, TRIG, PLAIN_N_TRIPLES, PLAIN_JSON_LD)
 
 HTML = Offer("text/html", ("html",), None, "html")
+#: Plain JSON built by a route (search results), not a pyoxigraph format.
+JSON = Offer("application/json", ("json",), None, "json")
 
 
 @lru_cache(maxsize=4096)

@@ -27,6 +27,7 @@ from kg.errors import (
     LoadRefused,
     ProtectedData,
     QueryNotFound,
+    SearchIndexMissing,
     ShapeViolation,
     StoreUnavailable,
     UpstreamVersionError,
@@ -181,6 +182,8 @@ def error_response(exc: BaseException, accept: str | None = None, where: str = "
         exc = writer_busy(exc)
     if isinstance(exc, StoreUnavailable | EngineTimeout):
         exc = store_failure(exc)
+    if isinstance(exc, SearchIndexMissing):
+        exc = Unavailable("search-index-missing", str(exc))
     if isinstance(exc, Unavailable):
         # Answered only once the query has stopped: never a 200 whose body is cut off midway.
         body, headers = unavailable(exc)
@@ -199,6 +202,25 @@ def error_response(exc: BaseException, accept: str | None = None, where: str = "
     request_id = uuid.uuid4().hex[:12]
     log.error("unhandled error %s on %s", request_id, where or "a request", exc_info=exc)
     return _text(500, f"Internal server error (request id {request_id}).")
+
+
+def evaluation_error(exc: Exception, query: str) -> ErrorResponse:
+    """The answer to a query the engine refused or failed on: pyoxigraph raises built-in types for these.
+
+    >>> evaluation_error(ValueError("invalid IRI"), "SELECT * {}").status
+    400
+    >>> evaluation_error(OSError("refused"), "SELECT * { SERVICE <http://x/> {} }").status
+    502
+    """
+    if isinstance(exc, OSError):  # an evaluation failed while it ran: a remote SERVICE (a gateway error) or ours
+        if "SERVICE" in query.upper():
+            return _text(502, f"A SERVICE call failed: {exc}")
+        return _text(500, f"Query evaluation failed: {exc}")
+    if isinstance(exc, RuntimeError):  # a valid query the engine cannot run, e.g. an unknown extension function
+        return _text(501, f"Not supported by this endpoint: {exc}")
+    if isinstance(exc, ValueError):  # e.g. an invalid IRI in default-graph-uri
+        return _text(400, f"Bad request: {exc}")
+    return error_response(exc)
 
 
 #: What the app's handlers catch: everything (``Exception`` goes to Starlette's outermost error middleware).

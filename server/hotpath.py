@@ -141,7 +141,7 @@ class SparqlHotPath:
             await send_error(send, err)
             return
         # Relative IRIs in a query resolve against the endpoint's own URL (SPARQL 1.1 Query §4.1.1.1).
-        job = Job(parsed.query, parsed.dataset, accept, parsed.format, _endpoint_url(scope, headers))
+        job = Job(parsed.query, parsed.dataset, accept, parsed.format, _endpoint_url(scope, headers), self.state.search)
         executor: Executor = self.state.executor
         try:
             answer = await executor.start(job, limit)

@@ -10,10 +10,13 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg.errors import QueryTooDeep
+from kg.errors import EngineTimeout, KgError, StoreUnavailable
 from kg.iris import PREFIXES
+from kg.search import SearchIndex
+from kg.search_service import expand_search
 from kg.store import Dataset, GraphStore
 from server import conneg
+from server.errors import ErrorResponse, ProtocolError, error_response, evaluation_error
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class Job:
     accept: str | None = None
     format: str | None = None
     base_iri: str | None = None
+    #: the full-text index that search SERVICE clauses read (kg/search_service.py); not part of the job's identity
+    search: SearchIndex | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -36,8 +41,8 @@ class Outcome:
     body: bytes
 
 
-def _text(status: int, message: str) -> Outcome:
-    return Outcome(status, "text/plain; charset=utf-8", (message.rstrip() + "\n").encode())
+def _outcome(answer: ErrorResponse) -> Outcome:
+    return Outcome(answer.status, answer.media_type, answer.body)
 
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
@@ -50,29 +55,23 @@ def evaluate(store: GraphStore, job: Job, timeout: float | None = None) -> Outco
     engine (:class:`~kg.errors.StoreUnavailable`, :class:`~kg.errors.EngineTimeout`) is raised: it is a 503.
     """
     try:
-        result = store.query(job.query, job.dataset, base_iri=job.base_iri, timeout=timeout)
-    except SyntaxError as err:
-        return _text(400, f"Malformed SPARQL: {err}")
-    except QueryTooDeep as err:
-        return _text(400, str(err))
-    except ValueError as err:  # e.g. an invalid IRI in default-graph-uri
-        return _text(400, f"Bad request: {err}")
-    except RuntimeError as err:  # a valid query the engine cannot run, e.g. an unknown extension function
-        return _text(501, f"Not supported by this endpoint: {err}")
-    except OSError as err:  # an eager evaluation (aggregate, sort) failed, e.g. a SERVICE call
+        query = expand_search(job.query, job.search)  # here, in the query's thread: a search reads a file
+        result = store.query(query, job.dataset, base_iri=job.base_iri, timeout=timeout)
+    except (StoreUnavailable, EngineTimeout):
+        raise  # the executor answers 503 and counts the timeout
+    except (SyntaxError, KgError, ValueError, RuntimeError, OSError) as err:
         return error_outcome(job, err)
     offers = conneg.RDF_OFFERS if isinstance(result, ox.QueryTriples) else conneg.RESULT_OFFERS
     offer = conneg.negotiate(job.accept, offers, job.format)
     if offer is None:
-        return _text(406, f"No acceptable result format: this query can return {conneg.describe(offers)}.")
+        refusal = ProtocolError(406, f"No acceptable result format: this query can return {conneg.describe(offers)}.")
+        return _outcome(error_response(refusal))
     return result, offer
 
 
-def error_outcome(job: Job, err: OSError) -> Outcome:
-    """The answer for an evaluation error: 502 when a remote SERVICE failed, else 500."""
-    if "SERVICE" in job.query.upper():  # a remote endpoint failed: a gateway error, not ours
-        return _text(502, f"A SERVICE call failed: {err}")
-    return _text(500, f"Query evaluation failed: {err}")
+def error_outcome(job: Job, err: Exception) -> Outcome:
+    """The answer for an error of the query's evaluation (server/errors.py picks the status)."""
+    return _outcome(evaluation_error(err, job.query))
 
 
 def execute(store: GraphStore, job: Job) -> Outcome:

@@ -159,6 +159,7 @@ class Settings:
     Args:
         store_path: the on-disk store written by ``kg build``.
         dump_dir: the dumps written by ``kg build`` (served under ``/dumps/``).
+        search_path: the full-text search index written by ``kg build`` (``/search``, the search SERVICE).
         base_iri: the base of the data IRIs; entity IRIs under it dereference on this server.
         max_body_bytes: request bodies above this size are refused with 413.
         max_query_length: queries longer than this (in characters) are refused with 413.
@@ -185,6 +186,7 @@ class Settings:
 
     store_path: Path = Path("build/store")
     dump_dir: Path = Path("build/dumps")
+    search_path: Path = Path("build/search.sqlite")
     base_iri: str = DEFAULT_BASE_IRI
     max_body_bytes: int = 1_000_000
     max_query_length: int = 100_000

@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.errors import VirtuosoError
+
 #: Where Debian's package keeps the pages Virtuoso's HTTP server needs for its start page.
 VSP_DIR = Path("/var/lib/virtuoso-opensource-7/vsp")
 
@@ -108,10 +110,6 @@ MaxQueryExecutionTime      = 0
 DefaultQuery               = select distinct ?Concept where {{[] a ?Concept}} LIMIT 100
 DeferInferenceRulesInit    = 0
 """
-
-
-class VirtuosoError(RuntimeError):
-    """Virtuoso is missing, did not start, or refused a command (the message quotes its output)."""
 
 
 def free_port() -> int:

@@ -1,0 +1,397 @@
+"""The full-text search index: SQLite FTS5 (standard library) over statement texts, labels and source texts.
+
+Why FTS5: it ships with Python's ``sqlite3``, ranks with BM25, and reads phrases (``"nuclear sharing"``),
+prefixes (``nucl*``) and boolean operators (``AND``/``OR``/``NOT``) itself; a file on disk is shared by every
+serving process, and the one writer updates it in place (https://www.sqlite.org/fts5.html).
+
+A document is one text of one node in one named graph:
+
+* ``statement``: the exact words of a statement (``kg:anchor/oa:hasSelector/oa:exact``);
+* ``entity`` and ``concept``: every label (``rdfs:label``, ``skos:prefLabel``, ``skos:altLabel``), in every
+  language; concepts are the SKOS concepts, collections and schemes, entities every other node typed with a
+  class of our ontology (dates, anchors and stance attributions excepted: their labels are not names);
+* ``source``: the whole text of a source document (``kg:fullText``) and its title (``dcterms:title``).
+
+The ontology graph and draft graphs are left out, as the default dataset leaves out drafts. ``kg build``
+writes the index beside the store (:func:`build_index`, byte-identical for the same data); every committed
+write updates the documents of the nodes it touches (:meth:`SearchIndex.sync`, called by :mod:`kg.writes`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import threading
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from markupsafe import Markup, escape
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+
+from kg.changes import Diff
+from kg.errors import SearchError, SearchIndexMissing
+from kg.iris import KG, OA, Minter
+from kg.store import OxigraphStore
+
+#: The file ``kg build`` writes beside the store (``build/search.sqlite``).
+INDEX_FILE = "search.sqlite"
+KINDS = ("statement", "entity", "concept", "source")
+#: At most this many hits per search.
+MAX_LIMIT = 10_000
+
+_STATEMENT_CLASSES = {str(c) for c in (KG.Statement, KG.DirectQuotation, KG.Paraphrase)} | {
+    str(KG.AuthorialClaim),
+    str(KG.AuthorialQuestion),
+}
+_CONCEPT_CLASSES = {str(c) for c in (SKOS.Concept, SKOS.Collection, SKOS.OrderedCollection, SKOS.ConceptScheme)}
+_NOT_NAMED = {str(c) for c in (KG.DateSpecification, KG.TextAnchor, KG.StanceAttribution)}
+_LABELS = tuple(ox.NamedNode(str(p)) for p in (RDFS.label, SKOS.prefLabel, SKOS.altLabel))
+_SOURCE_TEXTS = tuple(ox.NamedNode(str(p)) for p in (KG.fullText, DCTERMS.title))
+_TYPE = ox.NamedNode(str(RDF.type))
+_ANCHOR = ox.NamedNode(str(KG.anchor))
+_SELECTOR = ox.NamedNode(str(OA.hasSelector))
+_EXACT = ox.NamedNode(str(OA.exact))
+
+#: Marks around a match in FTS5's snippet(); control characters that texts lose when indexed (:func:`_clean`).
+_OPEN, _CLOSE = "\x02", "\x03"
+_SNIPPET_TOKENS = 24
+
+_SCHEMA = """
+CREATE TABLE documents(id INTEGER PRIMARY KEY, node TEXT NOT NULL, kind TEXT NOT NULL, graph TEXT NOT NULL,
+                       lang TEXT NOT NULL);
+CREATE INDEX documents_node ON documents(node);
+CREATE VIRTUAL TABLE texts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+"""
+
+
+@dataclass(frozen=True, order=True)
+class Document:
+    """One searchable text: the node it is about, its kind, the named graph that says it, and its language."""
+
+    node: str
+    kind: str
+    graph: str
+    text: str
+    lang: str = ""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A node that matches a search: its best-ranked text, the BM25 score (higher is better) and a snippet.
+
+    ``parts`` is the snippet as (text, is_match) pieces, so that a page can mark the matches without HTML
+    built by hand; :attr:`snippet` is the same as HTML (text escaped, matches in ``<mark>``).
+    """
+
+    node: str
+    kind: str
+    graph: str
+    text: str
+    lang: str
+    score: float
+    parts: tuple[tuple[str, bool], ...]
+
+    @property
+    def snippet(self) -> str:
+        """The snippet as HTML: every piece escaped, each match in ``<mark>``.
+
+        >>> Hit("n", "entity", "g", "", "", 1.0, (("a <b> ", False), ("sharing", True))).snippet
+        'a &lt;b&gt; <mark>sharing</mark>'
+        """
+        return str(Markup("").join(Markup("<mark>%s</mark>") % t if hit else escape(t) for t, hit in self.parts))
+
+    @property
+    def label(self) -> str:
+        """The matched text, cut to 200 characters (a source's whole text is long)."""
+        return self.text if len(self.text) <= 200 else self.text[:199].rstrip() + "…"
+
+
+# --- documents from the store ----------------------------------------------------------------------------------------
+
+
+def kind_of(types: Collection[str]) -> str | None:
+    """The kind of document a node with these ``rdf:type`` IRIs is, or None if it is not searched.
+
+    >>> kind_of({"https://w3id.org/akg/ontology#Person"}), kind_of({"http://www.w3.org/ns/prov#Entity"})
+    ('entity', None)
+    """
+    if _STATEMENT_CLASSES.intersection(types):
+        return "statement"
+    if str(KG.SourceDocument) in types:
+        return "source"
+    if _CONCEPT_CLASSES.intersection(types):
+        return "concept"
+    if any(t.startswith(str(KG._NS)) and t not in _NOT_NAMED for t in types):
+        return "entity"
+    return None
+
+
+def documents(store: OxigraphStore, minter: Minter, nodes: Collection[ox.NamedNode] | None = None) -> list[Document]:
+    """The documents of ``nodes`` (default: every node), sorted, from the reviewed graphs but the ontology's.
+
+    The same reads serve the build (``nodes`` None: one scan per property) and a write (a few nodes).
+    """
+    graphs = {ox.NamedNode(g) for g in store.graphs() if g != minter.ontology_graph}
+
+    def quads(predicate: ox.NamedNode, subjects: Iterable[ox.NamedNode] | None) -> Iterator[ox.Quad]:
+        for subject in [None] if subjects is None else subjects:
+            for quad in store.raw.quads_for_pattern(subject, predicate, None, None):
+                if quad.graph_name in graphs:
+                    yield quad
+
+    types: dict[ox.NamedNode, set[str]] = defaultdict(set)
+    for quad in quads(_TYPE, nodes):
+        if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.NamedNode):
+            types[quad.subject].add(quad.object.value)
+    kinds = {node: kind for node, found in types.items() if (kind := kind_of(found)) is not None}
+    found: set[Document] = set()
+
+    def add(quad: ox.Quad, kind: str) -> None:
+        if isinstance(quad.object, ox.Literal) and isinstance(quad.subject, ox.NamedNode):
+            lang = quad.object.language or ""
+            found.add(Document(quad.subject.value, kind, quad.graph_name.value, _clean(quad.object.value), lang))
+
+    for predicate in _LABELS:
+        for quad in quads(predicate, nodes):
+            if kinds.get(quad.subject) in ("entity", "concept"):  # type: ignore[call-overload]
+                add(quad, kinds[quad.subject])  # type: ignore[index]
+    for predicate in _SOURCE_TEXTS:
+        for quad in quads(predicate, nodes):
+            if kinds.get(quad.subject) == "source":  # type: ignore[call-overload]
+                add(quad, "source")
+    statements = None if nodes is None else [n for n, k in kinds.items() if k == "statement"]
+    anchors = [q for q in quads(_ANCHOR, statements) if kinds.get(q.subject) == "statement"]  # type: ignore[call-overload]
+    selectors = _objects(quads(_SELECTOR, None if nodes is None else {q.object for q in anchors}))  # type: ignore[misc]
+    exacts = _objects(quads(_EXACT, None if nodes is None else {s for v in selectors.values() for s in v}))  # type: ignore[misc]
+    for anchor in anchors:
+        for selector in selectors.get((anchor.object, anchor.graph_name), ()):  # type: ignore[call-overload]
+            for text in exacts.get((selector, anchor.graph_name), ()):  # type: ignore[call-overload]
+                add(ox.Quad(anchor.subject, _EXACT, text, anchor.graph_name), "statement")
+    return sorted(found)
+
+
+def _objects(quads: Iterable[ox.Quad]) -> dict[tuple[object, object], list[ox.Term]]:  # type: ignore[name-defined]
+    """(subject, graph) -> objects, for following a path inside one graph."""
+    found: dict[tuple[object, object], list[object]] = defaultdict(list)
+    for quad in quads:
+        found[(quad.subject, quad.graph_name)].append(quad.object)
+    return found  # type: ignore[return-value]
+
+
+def _clean(text: str) -> str:
+    """A text without the characters that mark matches in snippets."""
+    return text.replace(_OPEN, " ").replace(_CLOSE, " ")
+
+
+def affected_nodes(store: OxigraphStore, diff: Diff) -> set[ox.NamedNode]:
+    """The nodes whose documents a committed ``diff`` may have changed: the subjects it touches, and the
+    statements whose anchor or quote selector it touches (their text lives two hops away)."""
+    quads = [*diff.removed, *diff.added]
+    touched = {q.subject for q in quads if isinstance(q.subject, ox.NamedNode)}
+
+    def parents(children: set[ox.NamedNode], predicate: ox.NamedNode) -> set[ox.NamedNode]:
+        found = {q.subject for q in quads if q.predicate == predicate and q.object in children}
+        for child in children:
+            found.update(q.subject for q in store.raw.quads_for_pattern(None, predicate, child, None))
+        return {n for n in found if isinstance(n, ox.NamedNode)}
+
+    anchors = parents(touched, _SELECTOR)
+    return touched | anchors | parents(touched | anchors, _ANCHOR)
+
+
+# --- the index file ----------------------------------------------------------------------------------------------
+
+
+def build_index(store: OxigraphStore, minter: Minter, path: Path) -> int:
+    """Write the index of every document of ``store`` to ``path`` (atomically); returns the number of documents.
+
+    The same data gives the same bytes: documents go in sorted, the FTS5 index is merged into one segment
+    (``optimize``) and the file is vacuumed.
+    """
+    rows = documents(store, minter)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(tmp, isolation_level=None)
+    try:
+        connection.executescript(_SCHEMA)
+        connection.execute("BEGIN")
+        _insert(connection, rows, 1)
+        connection.execute("INSERT INTO texts(texts) VALUES ('optimize')")
+        connection.execute("COMMIT")
+        connection.execute("VACUUM")
+    finally:
+        connection.close()
+    os.replace(tmp, path)
+    return len(rows)
+
+
+def _insert(connection: sqlite3.Connection, rows: list[Document], first_id: int) -> None:
+    ids = range(first_id, first_id + len(rows))
+    connection.executemany(
+        "INSERT INTO documents(id, node, kind, graph, lang) VALUES (?, ?, ?, ?, ?)",
+        [(i, d.node, d.kind, d.graph, d.lang) for i, d in zip(ids, rows, strict=True)],
+    )
+    connection.executemany(
+        "INSERT INTO texts(rowid, text) VALUES (?, ?)", [(i, d.text) for i, d in zip(ids, rows, strict=True)]
+    )
+
+
+_BARE = re.compile(r"^(?:[A-Za-z0-9_\x1a]|[^\x00-\x7f])+\*?$")
+_QUERY_TOKEN = re.compile(r'"(?:[^"]|"")*"|[()]|[^\s"()]+|\S')
+
+
+def fts_query(text: str) -> str:
+    """The FTS5 query for a search text: operators, phrases, prefixes and parentheses as FTS5 reads them, and
+    any other word quoted, so that ``non-proliferation`` or ``U.S.`` is a phrase rather than a syntax error.
+    An unbalanced quote stays as written (FTS5 refuses it: :class:`SearchError`).
+
+    >>> fts_query('"nuclear sharing" OR nucl* NOT non-proliferation')
+    '"nuclear sharing" OR nucl* NOT "non-proliferation"'
+    >>> fts_query('kg:speaker U.S.*')
+    '"kg:speaker" "U.S."*'
+    """
+    out = []
+    for token in _QUERY_TOKEN.findall(text):
+        if token.startswith('"') or token in ("(", ")", "AND", "OR", "NOT") or _BARE.match(token):
+            out.append(token)
+        elif token == '"':
+            out.append(token)  # an unbalanced quote: left for FTS5 to refuse
+        else:
+            star = token.endswith("*")
+            core = token.rstrip("*").replace('"', '""')
+            out.append(f'"{core}"' + ("*" if star else ""))
+    return " ".join(out)
+
+
+class SearchIndex:
+    """The index file at ``path``: searches (one read-only connection per thread) and, for the writer, updates.
+
+    A missing file is not an error until it is used: a search then raises :class:`SearchIndexMissing`, and
+    :meth:`sync` does nothing (there is nothing to keep in step; ``kg build`` writes the index).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+
+    def _reader(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            if not self.path.is_file():
+                raise SearchIndexMissing(f"The search index is missing ({self.path}): run `kg build` to write it.")
+            uri = self.path.resolve().as_uri() + "?mode=ro"
+            connection = sqlite3.connect(uri, uri=True, timeout=5.0, check_same_thread=False)
+            self._local.connection = connection
+        return connection
+
+    def search(self, text: str, kind: str | None = None, limit: int = 20, *, snippets: bool = True) -> list[Hit]:
+        """The nodes matching ``text`` (FTS5 syntax, see :func:`fts_query`), best first, at most ``limit``;
+        without ``snippets``, hits have none (they cost most of a search of many hits).
+
+        Raises:
+            SearchError: the search text is empty or malformed, ``kind`` is not one of :data:`KINDS`, or
+                ``limit`` is not from 1 to :data:`MAX_LIMIT`.
+            SearchIndexMissing: there is no index file.
+        """
+        if not text.strip():
+            raise SearchError("The search text is empty: give words, a phrase in quotes, or a prefix such as nucl*.")
+        if kind is not None and kind not in KINDS:
+            raise SearchError(f"Unknown kind {kind!r}: it takes one of {', '.join(KINDS)}.")
+        if not 1 <= limit <= MAX_LIMIT:
+            raise SearchError(f"The limit must be a whole number from 1 to {MAX_LIMIT}.")
+        match = fts_query(text)
+        connection = self._reader()
+        try:
+            ranked = self._ranked(connection, match, kind, limit)
+            return self._hits(connection, match, ranked, snippets)
+        except sqlite3.OperationalError as err:
+            message = str(err)
+            if any(word in message for word in ("fts5", "syntax", "unterminated", "no such column", "special query")):
+                raise SearchError(f"Malformed search text {text!r}: {message}.") from err
+            raise
+
+    @staticmethod
+    def _ranked(connection: sqlite3.Connection, match: str, kind: str | None, limit: int) -> list[tuple[int, float]]:
+        """The best-ranked row of each of the first ``limit`` matching nodes: (rowid, score)."""
+        sql = (
+            "SELECT texts.rowid, texts.rank, d.node FROM texts JOIN documents d ON d.id = texts.rowid"
+            " WHERE texts MATCH ?" + (" AND d.kind = ?" if kind else "") + " ORDER BY texts.rank, texts.rowid LIMIT ?"
+        )
+        fetch = limit * 4
+        while True:
+            args = (match, kind, fetch) if kind else (match, fetch)
+            rows = connection.execute(sql, args).fetchall()
+            best: dict[str, tuple[int, float]] = {}
+            for rowid, rank, node in rows:
+                best.setdefault(node, (rowid, -rank))
+            if len(best) >= limit or len(rows) < fetch:
+                return list(best.values())[:limit]
+            fetch *= 4
+
+    @staticmethod
+    def _hits(connection: sqlite3.Connection, match: str, ranked: list[tuple[int, float]], snippets: bool) -> list[Hit]:
+        if not ranked:
+            return []
+        marks = ",".join("?" * len(ranked))
+        snippet = f"snippet(texts, 0, ?, ?, '…', {_SNIPPET_TOKENS})" if snippets else "? || ?"
+        sql = (
+            f"SELECT texts.rowid, d.node, d.kind, d.graph, d.lang, texts.text, {snippet}"
+            " FROM texts JOIN documents d ON d.id = texts.rowid"
+            f" WHERE texts MATCH ? AND texts.rowid IN ({marks})"
+        )
+        rows = {row[0]: row[1:] for row in connection.execute(sql, (_OPEN, _CLOSE, match, *(r for r, _ in ranked)))}
+        hits = []
+        for rowid, score in ranked:
+            node, kind, graph, lang, text, snippet = rows[rowid]
+            hits.append(Hit(node, kind, graph, text, lang, score, _parts(snippet) if snippets else ()))
+        return hits
+
+    def sync(self, store: OxigraphStore, minter: Minter, diff: Diff) -> None:
+        """Replace the documents of the nodes a committed ``diff`` touched with what ``store`` now says of them
+        (one SQLite transaction: a search sees all of a write or none of it)."""
+        if not self.path.is_file():
+            return
+        nodes = affected_nodes(store, diff)
+        if not nodes:
+            return
+        rows = documents(store, minter, nodes)
+        connection = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            for node in nodes:
+                ids = [(i,) for (i,) in connection.execute("SELECT id FROM documents WHERE node = ?", (node.value,))]
+                connection.executemany("DELETE FROM texts WHERE rowid = ?", ids)
+                connection.executemany("DELETE FROM documents WHERE id = ?", ids)
+            (last,) = connection.execute("SELECT coalesce(max(id), 0) FROM documents").fetchone()
+            _insert(connection, rows, last + 1)
+            connection.execute("COMMIT")
+        finally:
+            connection.close()
+
+
+def _parts(snippet: str) -> tuple[tuple[str, bool], ...]:
+    """FTS5's snippet, with its marks, as (text, is_match) pieces.
+
+    >>> _parts("a \\x02b\\x03 c")
+    (('a ', False), ('b', True), (' c', False))
+    """
+    parts: list[tuple[str, bool]] = []
+    for piece in re.split(f"({_OPEN}[^{_CLOSE}]*{_CLOSE})", snippet):
+        if piece.startswith(_OPEN):
+            parts.append((piece[1:-1], True))
+        elif piece:
+            parts.append((piece, False))
+    return tuple(parts)
+
+
+def index_path(build_dir: Path) -> Path:
+    """Where ``kg build`` writes the index of the store in ``build_dir``."""
+    return build_dir / INDEX_FILE
+
+
+__all__ = ["INDEX_FILE", "KINDS", "Document", "Hit", "SearchIndex", "build_index", "documents", "fts_query"]
