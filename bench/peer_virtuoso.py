@@ -152,8 +152,8 @@ class VirtuosoServer(Peer):
 
     def setup(self, corpus: Path, quads: int) -> LoadStats:
         assert self.binary
-        self.version = subprocess.run([self.binary, "-?"], capture_output=True, text=True).stderr.splitlines()[0:2]
-        self.version = " ".join(line.strip() for line in self.version if line.strip())  # type: ignore[arg-type]
+        banner = subprocess.run([self.binary, "-?"], capture_output=True, text=True).stderr.splitlines()[0:2]
+        self.version = " ".join(line.strip() for line in banner if line.strip())
         shutil.rmtree(self.db, ignore_errors=True)
         self.db.mkdir(parents=True)
         # ld_dir loads whole directories: give it one holding only the corpus (a hard link, no copy).
