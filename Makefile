@@ -61,6 +61,7 @@ serve: validate $(NODE_TOOLS)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test: $(STAMP) $(NODE_STAMP) browser java lint
 	$(BIN)/pytest
