@@ -66,6 +66,7 @@ serve: validate $(NODE_TOOLS)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test: $(STAMP) $(NODE_STAMP) browser java virtuoso lint
 	$(BIN)/pytest

@@ -134,7 +134,7 @@ def write_corpus(
                         seen.add(key)
                         fresh.append(q)
                 quads = fresh
-            f.write(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+            ox.serialize(quads, f, format=ox.RdfFormat.N_QUADS)
             total += len(quads)
             count += 1
             for e in article.entities:
@@ -145,8 +145,8 @@ def write_corpus(
             if total + link_budget >= triples:
                 break
         links = wikidata_links(labels, minter, seed)
-        f.write(ox.serialize(links, format=ox.RdfFormat.N_QUADS))
-        f.write(ox.serialize(ontology, format=ox.RdfFormat.N_QUADS))
+        ox.serialize(links, f, format=ox.RdfFormat.N_QUADS)
+        ox.serialize(ontology, f, format=ox.RdfFormat.N_QUADS)
         total += len(links)
     tmp.rename(out)
     return CorpusInfo(total, count, time.perf_counter() - started, out)

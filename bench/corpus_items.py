@@ -67,6 +67,14 @@ class ArticleItems:
         self.entities.setdefault(org.slug, Entity(org.slug, "organization", types, org.label))
         return org.slug
 
+    def speaker_section(self, person: Person, year: int, *, first: bool) -> None:
+        """One speaker's paragraphs: written by :class:`corpus_prose.ArticleBuilder`."""
+        raise NotImplementedError
+
+    def authorial_section(self) -> None:
+        """A paragraph of the article's own: written by :class:`corpus_prose.ArticleBuilder`."""
+        raise NotImplementedError
+
     def person(self, p: Person) -> str:
         self.entities.setdefault(p.slug, Entity(p.slug, "person", ("Person",), p.label, (p.family,)))
         return p.slug

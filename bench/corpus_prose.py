@@ -146,7 +146,7 @@ class ArticleBuilder(ArticleItems):
         self.events.append(
             Event(
                 event_slug, event_types, event_label, part_of=part_of, participants=(speaker,), date=date_slug,
-                place=place, evidence=exact(evidence), **outlet_ref,  # type: ignore[arg-type]
+                place=place, evidence=exact(evidence), **outlet_ref,
             )
         )  # fmt: skip
         stance = ((sa_slug, "advocates"),) if topic_slug == sa_slug else ()

@@ -153,12 +153,12 @@ def main() -> None:
     for name, row in results.items():
         cells = []
         for key in ("two-hop@1", "two-hop@16", "lookup@16"):
-            t = row[key]
-            assert isinstance(t, dict)
-            rps = t.get("rps")
-            cell = f"{rps:,.0f}" if rps else str(t.get("status"))
+            measured = row[key]
+            assert isinstance(measured, dict)
+            rps = measured.get("rps")
+            cell = f"{rps:,.0f}" if rps else str(measured.get("status"))
             if key == "two-hop@1" and rps:
-                cell += f" ({t['p50_ms']:.2f})"
+                cell += f" ({measured['p50_ms']:.2f})"
             cells.append(cell)
         print(f"| {name}: {row['title']} | " + " | ".join(cells) + " |")
 

@@ -38,6 +38,8 @@ def kg_app() -> Any:
 def bare_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     import pyoxigraph as ox
 
+    from kg.narrow import serialized
+
     store = ox.Store.read_only(str(Path(os.environ["KG_BUILD_DIR"]) / "store"))
     headers = [(b"content-type", b"application/sparql-results+json")]
 
@@ -51,7 +53,9 @@ def bare_app() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
             body += message.get("body", b"")
             more = message.get("more_body", False)
         result = store.query(body.decode(), use_default_graph_as_union=True)
-        payload = result.serialize(format=ox.QueryResultsFormat.JSON)
+        if isinstance(result, ox.QueryTriples):
+            raise ValueError("a CONSTRUCT or DESCRIBE query: the experiments' workloads are SELECT and ASK")
+        payload = serialized(result.serialize(format=ox.QueryResultsFormat.JSON))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 

@@ -19,6 +19,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 import psutil
 
@@ -68,7 +69,7 @@ class RssMonitor:
             self.peak = max(self.peak, self.current)
             self._stop.wait(self.interval)
 
-    def start(self) -> RssMonitor:
+    def start(self) -> Self:
         self._thread.start()
         return self
 

@@ -263,10 +263,10 @@ def run_size(
             result["latency"][system] = {}
             for w in work:
                 skip = predicted_skip(previous, system, w, ratio, cfg)
-                m = Measurement("skipped", skip) if skip else measure_http(peer, w, system, cfg, monitor)
-                result["latency"][system][w.name] = asdict(m)
-                _progress(label, system, w, m)
-                if m.status == "timeout" and system in (RDFLIB, OXIGRAPH, VIRTUOSO):
+                measured = Measurement("skipped", skip) if skip else measure_http(peer, w, system, cfg, monitor)
+                result["latency"][system][w.name] = asdict(measured)
+                _progress(label, system, w, measured)
+                if measured.status == "timeout" and system in (RDFLIB, OXIGRAPH, VIRTUOSO):
                     log(f"[{label}] {system}: restarting after a timeout (the query cannot be cancelled)")
                     monitor.stop()
                     peer.restart()

@@ -34,7 +34,7 @@ def target_rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str,
                     "Small queries: median ≤ 1.5\u00d7 oxigraph serve",
                     label,
                     _verdict(worst <= 1.5),  # type: ignore[operator]
-                    ", ".join(f"{w} {v:.2f}\u00d7" for w, v in ratios.items()),  # type: ignore[str-format]
+                    ", ".join(f"{w} {v:.2f}\u00d7" for w, v in ratios.items()),
                 )
             )
         if label == main_label or label == "1M":
@@ -45,7 +45,7 @@ def target_rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str,
                         "Small queries: ≥ 2\u00d7 faster than rdflib-endpoint",
                         label,
                         _verdict(min(speedups.values()) >= 2),  # type: ignore[type-var,operator]
-                        ", ".join(f"{w} {v:.1f}\u00d7" for w, v in speedups.items()),  # type: ignore[str-format]
+                        ", ".join(f"{w} {v:.1f}\u00d7" for w, v in speedups.items()),
                     )
                 )
             af = {w: _speedup_vs_rdflib(r, w) for w in AGGFILTER}
@@ -81,16 +81,16 @@ def target_rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str,
         # Heavy queries vs oxigraph serve.
         heavy = [w for w in _workloads(r) if w.startswith("CQ") or w in (*AGGFILTER, "large-select")]
         hr = {w: _ratio_value(_median(r, OURS, w), _median(r, OXIGRAPH, w)) for w in heavy}
-        hr = {w: v for w, v in hr.items() if v is not None}
-        if hr:
-            worst_w = max(hr, key=hr.__getitem__)  # type: ignore[arg-type]
+        known = {w: v for w, v in hr.items() if v is not None}
+        if known:
+            worst_w = max(known, key=known.__getitem__)
             rows.append(
                 (
                     "Heavy queries ≤ 1.1\u00d7 oxigraph serve",
                     label,
-                    _verdict(all(v <= 1.1 for v in hr.values())),  # type: ignore[operator]
-                    f"{sum(1 for v in hr.values() if v <= 1.1)}/{len(hr)} within; geometric mean "  # type: ignore[operator]
-                    f"{_gmean(list(hr.values())):.2f}\u00d7; worst {worst_w} {hr[worst_w]:.2f}\u00d7",  # type: ignore[arg-type]
+                    _verdict(all(v <= 1.1 for v in known.values())),
+                    f"{sum(1 for v in known.values() if v <= 1.1)}/{len(known)} within; geometric mean "
+                    f"{_gmean(list(known.values())):.2f}\u00d7; worst {worst_w} {known[worst_w]:.2f}\u00d7",
                 )
             )
         # Bulk load vs pyoxigraph bulk_load.

@@ -14,17 +14,21 @@ import os
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import httpx
 import pyoxigraph as ox
 import typer
 from typer.core import TyperGroup
 
+if TYPE_CHECKING:  # typer bundles its own click (typer._click): TyperGroup's methods take and return its types
+    from typer._click import Command, Context
+
 from kg.annotate.command import annotate_command
 from kg.build import DEFAULT_BUILD_DIR, build
 from kg.errors import KgError, QueryTooDeep, SearchError, SearchIndexMissing, ShapeViolation, StoreUnavailable
 from kg.iris import DEFAULT_BASE_IRI, Minter
+from kg.narrow import serialized
 from kg.remote_store import SparqlEngineStore
 from kg.review.command import review_command
 from kg.store import OxigraphStore
@@ -35,11 +39,11 @@ PLUGINS = "kg.commands"
 class Commands(TyperGroup):
     """The commands defined here, then those of the :data:`PLUGINS` entry points, each loaded when it is needed."""
 
-    def list_commands(self, ctx: typer.Context) -> list[str]:
+    def list_commands(self, ctx: Context) -> list[str]:
         own = super().list_commands(ctx)
         return [*own, *sorted(ep.name for ep in entry_points(group=PLUGINS) if ep.name not in own)]
 
-    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:  # a click Command (typer vendors click)
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
         command = super().get_command(ctx, cmd_name)
         if command is None:
             for ep in entry_points(group=PLUGINS, name=cmd_name):
@@ -184,7 +188,7 @@ def query_command(
     try:
         result = store.query(expand_search(text, SearchIndex(index_path(build_dir))))
         if isinstance(result, ox.QueryTriples):
-            sys.stdout.write(ox.serialize(result, format=ox.RdfFormat.TURTLE).decode())
+            sys.stdout.write(serialized(result.serialize(format=ox.RdfFormat.TURTLE)).decode())
         else:
             typer.echo(render_table(result))
     except SyntaxError as err:

@@ -42,6 +42,7 @@ characters of such an IRI count, and if it holds a quote or ``#``, the rest of i
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from kg.errors import QueryTooDeep
 
@@ -143,9 +144,9 @@ def stack_estimate(text: str) -> int:
     True
     """
     total = nesting_depth(text) * NESTING_COST
-    # The open brackets, innermost last: [bracket, items, has a comma]; "V" is the data block of VALUES, "R" a
-    # bracket of it. A "(" without a comma may be a collection, whose items each cost :data:`ITEM_COST`.
-    brackets: list[list] = []
+    # The open brackets, innermost last. A "(" without a comma may be a collection, whose items each cost
+    # :data:`ITEM_COST`.
+    brackets: list[_Bracket] = []
     previous = ""  # the kind of the previous token
     values = 0  # 1 after VALUES, 2 inside its variable list, 3 once the variables are read: its "{" is data
     uncertain = False  # after a line the two readings of an IRI may split: no context is trusted any more
@@ -153,8 +154,8 @@ def stack_estimate(text: str) -> int:
     while (match := _TOKEN.search(text, position)) is not None:
         kind, value = match.lastgroup or "", match.group()
         position = match.end()
-        frame = brackets[-1] if brackets else ["", 0, False]
-        innermost = "(" if uncertain else frame[0]
+        frame = brackets[-1] if brackets else _Bracket("")
+        innermost = "(" if uncertain else frame.kind
         if kind == "iri" and innermost == "(" and (previous in _OPERAND_END or uncertain):
             # Maybe ``a < b > c``, not an IRI: count what is inside; a quote or # in it could start a string or a
             # comment that hides what follows from one reading, so the rest of the line counts raw.
@@ -170,25 +171,34 @@ def stack_estimate(text: str) -> int:
         if kind in _ITEMS:
             if uncertain:
                 total += ITEM_COST
-            elif frame[0] == "(":
-                frame[1] += 1
+            elif frame.kind == "(":
+                frame.items += 1
         values = _values_state(values, kind, value)
         if kind == "open":
-            inner = "R" if frame[0] == "V" or values == 2 else value
-            brackets.append(["V" if value == "{" and values == 3 else inner, 0, False])
+            inner = "R" if frame.kind == "V" or values == 2 else value
+            brackets.append(_Bracket("V" if value == "{" and values == 3 else inner))
             values = 0 if value == "{" else values
         elif kind == "close" and brackets:
             total += _collection_cost(brackets.pop())
         elif value == ",":
-            frame[2] = True
+            frame.comma = True
         total += _token_cost(kind, value, innermost == "(" and not uncertain)
         if kind != "comment":
             previous = kind
     return total + sum(_collection_cost(frame) for frame in brackets)
 
 
-def _collection_cost(frame: list) -> int:
-    return frame[1] * ITEM_COST if frame[0] == "(" and not frame[2] else 0
+@dataclass(slots=True)
+class _Bracket:
+    """An open bracket: ``kind`` is the bracket, or "V" for the data block of VALUES and "R" for a bracket in it."""
+
+    kind: str
+    items: int = 0
+    comma: bool = False
+
+
+def _collection_cost(frame: _Bracket) -> int:
+    return frame.items * ITEM_COST if frame.kind == "(" and not frame.comma else 0
 
 
 def _values_state(state: int, kind: str, value: str) -> int:

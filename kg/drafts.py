@@ -30,7 +30,7 @@ def compile_draft(path: Path, minter: Minter) -> list[ox.Quad]:
     """
     article = load_article(path, drafts=True)
     slug = article.source.slug
-    reviewed = minter.graph(slug)
+    reviewed = ox.NamedNode(minter.graph(slug))
     draft = ox.NamedNode(minter.draft_graph(slug))
 
     def move(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -40,7 +40,7 @@ def compile_draft(path: Path, minter: Minter) -> list[ox.Quad]:
     quads = [
         ox.Quad(move(q.subject), q.predicate, move(q.object), draft)  # type: ignore[arg-type]
         for q in compile_article(article, minter)
-        if not (q.subject.value == reviewed and q.predicate == label)
+        if not (q.subject == reviewed and q.predicate == label)
     ]
     quads += [
         ox.Quad(draft, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(KG.DraftGraph)), draft),

@@ -32,6 +32,7 @@ import pyoxigraph as ox
 
 from kg.iris import PREFIXES, Minter
 from kg.link.mappings import mapping_tables
+from kg.narrow import serialized
 from kg.store import GraphStore
 
 UNION_NAME = "all"
@@ -55,7 +56,7 @@ def dump_name(graph_iri: str) -> str:
 
 def turtle(triples: list[ox.Triple], minter: Minter) -> bytes:
     """Turtle with the project's prefixes (plus one per entity kind under the base)."""
-    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=dump_prefixes(minter))
+    return serialized(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=dump_prefixes(minter)))
 
 
 def dump_prefixes(minter: Minter) -> dict[str, str]:
@@ -153,7 +154,7 @@ class _Compressor(threading.Thread):
     """gzip in a thread of its own: zlib lets go of the GIL while it compresses, so the (slow, level 9)
     compression of one piece overlaps reading and serialising the next. At most ``depth`` pieces wait."""
 
-    def __init__(self, out: BinaryIO, depth: int = 4) -> None:
+    def __init__(self, out: io.RawIOBase, depth: int = 4) -> None:
         super().__init__(name="kg-dump-gzip", daemon=True)
         self.pieces: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
         self.gz = gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=9)
@@ -239,7 +240,7 @@ def _batches(quads: Iterable[ox.Quad]) -> Iterator[list[bytes]]:
     """N-Quads lines of the quads, serialised in Rust a batch at a time."""
     iterator = iter(quads)
     while batch := list(islice(iterator, _BATCH)):
-        yield ox.serialize(batch, format=ox.RdfFormat.N_QUADS).splitlines(keepends=True)
+        yield serialized(ox.serialize(batch, format=ox.RdfFormat.N_QUADS)).splitlines(keepends=True)
 
 
 def _distinct_triples(quads: Iterator[ox.Quad]) -> Iterator[ox.Triple]:
@@ -287,8 +288,11 @@ def _write_dump_files(
             everything.add(lines)
             mine.add([line[: -len(suffix)] + b" .\n" if line.endswith(suffix) else line for line in lines])
         with open_dump(f"{dump_name(graph)}.ttl") as dump:
-            triples = ox.parse(_LineReader(_chunks(mine.sorted_lines())), format=ox.RdfFormat.N_TRIPLES)
-            ox.serialize(triples, output=dump, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+            # pyoxigraph reads and writes any object with read() or write(); its stub asks for typing.IO[bytes],
+            # which a RawIOBase is not in typeshed
+            reader = _LineReader(_chunks(mine.sorted_lines()))
+            triples = ox.parse(reader, format=ox.RdfFormat.N_TRIPLES)  # type: ignore[arg-type]
+            ox.serialize(triples, output=dump, format=ox.RdfFormat.TURTLE, prefixes=prefixes)  # type: ignore[arg-type]
             digests |= dump.finish()
     with open_dump(f"{UNION_NAME}.nq") as nquads:
         for piece in _chunks(everything.sorted_lines()):
@@ -296,7 +300,8 @@ def _write_dump_files(
         digests |= nquads.finish()
     with open_dump(f"{UNION_NAME}.ttl") as union:
         quads = ox.parse(path=str(staged[f"{UNION_NAME}.nq"]), format=ox.RdfFormat.N_QUADS)
-        ox.serialize(_distinct_triples(quads), output=union, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+        distinct = _distinct_triples(quads)
+        ox.serialize(distinct, output=union, format=ox.RdfFormat.TURTLE, prefixes=prefixes)  # type: ignore[arg-type]
         digests |= union.finish()
     return digests
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import TypeGuard
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph
@@ -126,7 +127,7 @@ class _View:
 _NODE = (ox.NamedNode, ox.BlankNode)
 
 
-def _is_node(term: object) -> bool:
+def _is_node(term: object) -> TypeGuard[OxNode]:
     return isinstance(term, _NODE)
 
 
@@ -148,10 +149,10 @@ def _follow(
         for node in frontier:
             if forward:
                 if constant is None:  # the node's links read once, for every predicate (and every step)
-                    links = view.links_of(node)  # type: ignore[arg-type]
+                    links = view.links_of(node)
                     matched = links.values() if preds is None else [links[p] for p in preds if p in links]
                 else:
-                    matched = [view.match(node, p, constant) for p in preds or (None,)]  # type: ignore[arg-type]
+                    matched = [view.match(node, p, constant) for p in preds or (None,)]
                 for quads in matched:
                     found.update(q.object for q in quads)
                     out.update(quads)
@@ -161,7 +162,8 @@ def _follow(
                     found.update(q.subject for q in quads)
                     out.update(quads)
         reached |= found
-        frontier = found - seen if step.repeat else set()
+        # only nodes are subjects: literals and triple terms lead nowhere
+        frontier = {t for t in found - seen if isinstance(t, _NODE)} if step.repeat else set()
         seen |= found
     return reached
 
@@ -325,7 +327,7 @@ def neighbourhood_data(
             ready = [(b, s) for b, s in pending if s.subject in bound or s.object in bound]
             if not ready:
                 break
-            block, step = max(ready, key=lambda pair: _rank(*pair, bound))
+            block, step = max(ready, key=lambda pair: _rank(pair[0], pair[1], bound))
             pending.remove((block, step))
             predicates = None
             if step.predicate_var is not None and step.predicate_var in complete:

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
+# Any term a quad can hold: an RDF 1.2 triple term (ox.Triple) may be an object.
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 
 class QuadIndex:
@@ -27,7 +28,7 @@ class QuadIndex:
         self._by: tuple[dict[Term, list[ox.Quad]], ...] = ({}, {}, {})
         for quad in self.quads:
             for position, term in enumerate((quad.subject, quad.predicate, quad.object)):
-                self._by[position].setdefault(term, []).append(quad)  # type: ignore[arg-type]
+                self._by[position].setdefault(term, []).append(quad)
 
     def match(self, s: Term | None, p: Term | None, o: Term | None) -> list[ox.Quad]:
         """The quads matching the pattern (``None`` matches anything), from the smallest bucket of a bound term."""

@@ -142,7 +142,7 @@ class SparqlEngineStore:
             counted = self.query(
                 "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", Dataset((ours[0],), tuple(ours))
             )
-            self._count = int(next(iter(counted))["n"].value)  # type: ignore[arg-type, index]
+            self._count = int(next(iter(counted))["n"].value)  # type: ignore[arg-type]
         return self._count
 
     def all_graphs(self) -> list[str]:
@@ -164,12 +164,12 @@ class SparqlEngineStore:
     def _ask_graphs(self) -> tuple[list[str], list[str]]:
         mine = {"prefix": ox.Literal(self._prefix)}
         listed = self._send({"query": pin(_OUR_GRAPHS, mine)}, _RESULTS, self.timeout)
-        ours = sorted(row["g"].value for row in _solutions(listed.content))  # type: ignore[index, union-attr]
+        ours = sorted(row["g"].value for row in _solutions(listed.content))
         if self._include_drafts or not ours:
             return ours, ours
         asked = {"query": _DRAFT_GRAPHS, "named-graph-uri": ours, "default-graph-uri": ours[:1]}
         drafts = self._send(asked, _RESULTS, self.timeout)  # type: ignore[arg-type]
-        hidden = {row["g"].value for row in _solutions(drafts.content)}  # type: ignore[index, union-attr]
+        hidden = {row["g"].value for row in _solutions(drafts.content)}
         return ours, [g for g in ours if g not in hidden]
 
     def _send(self, params: dict[str, str | list[str]], accept: str, limit: float) -> httpx.Response:

@@ -143,7 +143,7 @@ def documents(store: OxigraphStore, minter: Minter, nodes: Collection[ox.NamedNo
                 if quad.graph_name in graphs:
                     yield quad
 
-    types: dict[ox.NamedNode, set[str]] = defaultdict(set)
+    types: dict[object, set[str]] = defaultdict(set)
     for quad in quads(_TYPE, nodes):
         if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.NamedNode):
             types[quad.subject].add(quad.object.value)
@@ -153,33 +153,41 @@ def documents(store: OxigraphStore, minter: Minter, nodes: Collection[ox.NamedNo
     def add(quad: ox.Quad, kind: str) -> None:
         if isinstance(quad.object, ox.Literal) and isinstance(quad.subject, ox.NamedNode):
             lang = quad.object.language or ""
-            found.add(Document(quad.subject.value, kind, quad.graph_name.value, _clean(quad.object.value), lang))
+            graph = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else ""
+            found.add(Document(quad.subject.value, kind, graph, _clean(quad.object.value), lang))
 
     for predicate in _LABELS:
         for quad in quads(predicate, nodes):
-            if kinds.get(quad.subject) in ("entity", "concept"):  # type: ignore[call-overload]
-                add(quad, kinds[quad.subject])  # type: ignore[index]
+            kind = kinds.get(quad.subject)
+            if kind in ("entity", "concept"):
+                add(quad, kind)
     for predicate in _SOURCE_TEXTS:
         for quad in quads(predicate, nodes):
-            if kinds.get(quad.subject) == "source":  # type: ignore[call-overload]
+            if kinds.get(quad.subject) == "source":
                 add(quad, "source")
-    statements = None if nodes is None else [n for n, k in kinds.items() if k == "statement"]
-    anchors = [q for q in quads(_ANCHOR, statements) if kinds.get(q.subject) == "statement"]  # type: ignore[call-overload]
-    selectors = _objects(quads(_SELECTOR, None if nodes is None else {q.object for q in anchors}))  # type: ignore[misc]
-    exacts = _objects(quads(_EXACT, None if nodes is None else {s for v in selectors.values() for s in v}))  # type: ignore[misc]
+    statements = None if nodes is None else _named(n for n, k in kinds.items() if k == "statement")
+    anchors = [q for q in quads(_ANCHOR, statements) if kinds.get(q.subject) == "statement"]
+    selectors = _objects(quads(_SELECTOR, None if nodes is None else _named(q.object for q in anchors)))
+    exacts = _objects(quads(_EXACT, None if nodes is None else _named(s for v in selectors.values() for s in v)))
     for anchor in anchors:
-        for selector in selectors.get((anchor.object, anchor.graph_name), ()):  # type: ignore[call-overload]
-            for text in exacts.get((selector, anchor.graph_name), ()):  # type: ignore[call-overload]
-                add(ox.Quad(anchor.subject, _EXACT, text, anchor.graph_name), "statement")
+        for selector in selectors.get((anchor.object, anchor.graph_name), ()):
+            for text in exacts.get((selector, anchor.graph_name), ()):
+                if isinstance(text, ox.Literal):
+                    add(ox.Quad(anchor.subject, _EXACT, text, anchor.graph_name), "statement")
     return sorted(found)
 
 
-def _objects(quads: Iterable[ox.Quad]) -> dict[tuple[object, object], list[ox.Term]]:  # type: ignore[name-defined]
+def _objects(quads: Iterable[ox.Quad]) -> dict[tuple[object, object], list[object]]:
     """(subject, graph) -> objects, for following a path inside one graph."""
     found: dict[tuple[object, object], list[object]] = defaultdict(list)
     for quad in quads:
         found[(quad.subject, quad.graph_name)].append(quad.object)
-    return found  # type: ignore[return-value]
+    return found
+
+
+def _named(terms: Iterable[object]) -> set[ox.NamedNode]:
+    """The IRIs among ``terms`` (a path step's next subjects)."""
+    return {t for t in terms if isinstance(t, ox.NamedNode)}
 
 
 def _clean(text: str) -> str:

@@ -23,11 +23,10 @@ from rdflib.term import Node
 from kg.changes import to_ox
 from kg.errors import UnsupportedShape
 from kg.iris import SH
+from kg.quadindex import Term as OxTerm
 
 TYPE = ox.NamedNode(str(RDF.type))
 THIS = "?this"
-
-OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
 @dataclass(frozen=True)
@@ -149,8 +148,8 @@ def _filter_blocks(expr: object, b: _Builder) -> list[tuple[int, Step]]:
     ]
 
 
-_PASS_THROUGH = ("SelectQuery", "Project", "Distinct", "Reduced", "Slice", "OrderBy", "Extend", "Group", "ToMultiSet")
-_PASS_THROUGH += ("AggregateJoin",)
+_PASS_THROUGH: tuple[str, ...] = ("SelectQuery", "Project", "Distinct", "Reduced", "Slice", "OrderBy", "Extend")
+_PASS_THROUGH += ("Group", "ToMultiSet", "AggregateJoin")
 
 
 def _alternatives(node: CompValue, b: _Builder) -> list[list[tuple[int, Step]]]:
@@ -253,7 +252,9 @@ class Reads:
                 raise UnsupportedShape(f"the nested shape {shape} reads paths of its own")
         for prop in sorted(set(shapes.subjects(SH.path, None)), key=str):
             value = b.var()
-            steps = _shacl_path(shapes, THIS, shapes.value(prop, SH.path), value, b)
+            path = shapes.value(prop, SH.path)
+            assert path is not None  # prop was found as a subject of sh:path
+            steps = _shacl_path(shapes, THIS, path, value, b)
             steps.append(Step(value, frozenset({TYPE}), b.var()))  # sh:class on the values, here or nested
             steps += [
                 Step(THIS, frozenset({ox.NamedNode(str(other))}), b.var())

@@ -34,7 +34,10 @@ from kg.depth import check_depth
 from kg.iris import KG
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
-Bindings = dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal]
+Bindings = dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
+# The graph lists pyoxigraph's Store.query takes (its stub types them as lists, which are invariant).
+DefaultGraphs = list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph]
+NamedGraphs = list[ox.NamedNode | ox.BlankNode]
 
 
 @dataclass(frozen=True)
@@ -157,8 +160,8 @@ class OxigraphStore:
             return self._store.query(
                 sparql,
                 base_iri=base_iri,
-                default_graph=[ox.NamedNode(g) for g in dataset.default_graphs],
-                named_graphs=[ox.NamedNode(g) for g in dataset.named_graphs],
+                default_graph=DefaultGraphs(ox.NamedNode(g) for g in dataset.default_graphs),
+                named_graphs=NamedGraphs(ox.NamedNode(g) for g in dataset.named_graphs),
                 substitutions=substitutions,
             )
         # pyoxigraph ignores FROM / FROM NAMED when the default graph is the union: a query that names its own
@@ -168,8 +171,8 @@ class OxigraphStore:
             return self._store.query(
                 sparql,
                 base_iri=base_iri,
-                default_graph=self._reviewed,
-                named_graphs=self._reviewed,
+                default_graph=DefaultGraphs(self._reviewed),
+                named_graphs=NamedGraphs(self._reviewed),
                 substitutions=substitutions,
             )
         return self._store.query(

@@ -230,7 +230,8 @@ def _modify(
     else:
         dataset["use_default_graph_as_union"] = union
     reader = state.reader() if op.where is not None else ox.Store()  # DATA reads nothing
-    removed, added = [], []
+    removed: list[ox.Quad] = []
+    added: list[ox.Quad] = []
     for triple in reader.query(query, base_iri=base_iri, **dataset):  # type: ignore[union-attr, arg-type]
         inner = triple.object
         graph = ox.DefaultGraph() if triple.subject.value == default else triple.subject
@@ -259,13 +260,13 @@ def _load_operands(op: Operation) -> str:
 def _manage(state: _State, op: Operation, base_iri: str | None) -> None:
     """CLEAR, DROP, CREATE, ADD, MOVE, COPY (https://www.w3.org/TR/sparql11-update/#graphManagement)."""
     if op.kind in ("CLEAR", "DROP"):
-        target = op.graphs[0]
-        if target == "ALL":
+        name = op.graphs[0]
+        if name == "ALL":
             state.remove(state.quads(None))
-        elif target == "NAMED":
+        elif name == "NAMED":
             state.remove(q for q in state.quads(None) if not isinstance(q.graph_name, ox.DefaultGraph))
         else:
-            state.remove(state.quads(_graph(op, target, base_iri)))
+            state.remove(state.quads(_graph(op, name, base_iri)))
     elif op.kind == "CREATE":
         graph = _graph(op, op.graphs[0], base_iri)
         if not op.silent and isinstance(graph, ox.NamedNode) and state.has_graph(graph):

@@ -14,6 +14,7 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 from kg.dump import dump_name
 from kg.iris import FORMATS, KG, ONTOLOGY_IRI, PREFIXES, SSSOM, VOID, Minter
 from kg.link.mappings import table_name
+from kg.narrow import solutions
 from kg.queries import load
 from kg.store import GraphStore
 
@@ -71,12 +72,12 @@ def void_description(store: GraphStore, minter: Minter, endpoint: str, dumps: li
         g.add((dataset, VOID.vocabulary, URIRef(vocabulary)))
     g.add((dataset, DCTERMS.conformsTo, URIRef(ONTOLOGY_IRI)))
 
-    totals = next(iter(store.query(load("void_totals").text)))
+    totals = next(iter(solutions(store.query(load("void_totals").text))))
     g.add((dataset, VOID.triples, _int(totals["triples"])))
     g.add((dataset, VOID.distinctSubjects, _int(totals["subjects"])))
     g.add((dataset, VOID.distinctObjects, _int(totals["objects"])))
     entities = 0
-    for row in store.query(load("void_class_partitions").text):
+    for row in solutions(store.query(load("void_class_partitions").text)):
         partition = BNode()
         g.add((dataset, VOID.classPartition, partition))
         g.add((partition, VOID["class"], URIRef(row["class"].value)))
@@ -85,14 +86,14 @@ def void_description(store: GraphStore, minter: Minter, endpoint: str, dumps: li
             entities += int(row["entities"].value)
     g.add((dataset, VOID.entities, Literal(entities, datatype=XSD.integer)))
     properties = 0
-    for row in store.query(load("void_property_partitions").text):
+    for row in solutions(store.query(load("void_property_partitions").text)):
         partition = BNode()
         properties += 1
         g.add((dataset, VOID.propertyPartition, partition))
         g.add((partition, VOID.property, URIRef(row["property"].value)))
         g.add((partition, VOID.triples, _int(row["triples"])))
     g.add((dataset, VOID.properties, Literal(properties, datatype=XSD.integer)))
-    for row in store.query(load("void_examples").text):
+    for row in solutions(store.query(load("void_examples").text)):
         g.add((dataset, VOID.exampleResource, URIRef(row["example"].value)))
     for graph in store.graphs():
         subset = URIRef(graph)
@@ -100,7 +101,7 @@ def void_description(store: GraphStore, minter: Minter, endpoint: str, dumps: li
         g.add((subset, RDF.type, VOID.Dataset))
         g.add((subset, FOAF.page, URIRef(graph)))
     published = {url.rsplit("/", 1)[-1]: url for url in dumps}
-    for row in store.query(load("void_linksets").text):
+    for row in solutions(store.query(load("void_linksets").text)):
         _add_linkset(g, dataset, row, published, minter)
     return g
 

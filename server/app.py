@@ -173,7 +173,7 @@ def answer_head(router: APIRouter) -> APIRouter:
     Files answer ``HEAD`` on their own (:mod:`server.files`), and queries on ``/sparql`` the hot path does.
     """
     for route in router.routes:
-        if isinstance(route, APIRoute) and "GET" in route.methods:
+        if isinstance(route, APIRoute) and route.methods is not None and "GET" in route.methods:
             route.methods.add("HEAD")
     return router
 

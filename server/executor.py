@@ -371,8 +371,8 @@ class Executor:
                 channel.cancelled.set()  # should a thread come back after all, it skips this query
                 _fail(channel.head, no_free_thread())
 
-    def _check_stopped(self, channel: _Channel) -> None:
-        if channel.finished.is_set() or not channel.started:  # one never started returns as soon as it starts
+    def _check_stopped(self, channel: _Channel | None) -> None:
+        if channel is None or channel.finished.is_set() or not channel.started:  # never started: returns when it does
             return
         self.stuck += 1
         log.warning("a query is still running %.3g s past its deadline and cannot be interrupted", self.grace)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -77,7 +77,7 @@ def make_templates(directory: Path) -> Jinja2Templates:
     return templates
 
 
-def content_security_policy(extra: dict[str, Iterable[str]] | None = None) -> str:
+def content_security_policy(extra: Mapping[str, Iterable[str]] | None = None) -> str:
     """The page policy, with ``extra`` sources added to some directives (for a page that needs them).
 
     >>> "script-src 'self' 'sha256-x'" in content_security_policy({"script-src": ["'sha256-x'"]})

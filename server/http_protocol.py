@@ -125,5 +125,7 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
         of its grace gets our 503 JSON with ``Retry-After`` instead of uvicorn's plain-text 500."""
         cycle = self.cycle
         if cycle is not None and not cycle.response_complete:
-            cycle.send_500_response = partial(send_error, cycle.send, _going_away())  # type: ignore[method-assign]
+            # uvicorn types send() with its TypedDict events, server.asgi (as Starlette does) with MutableMapping
+            # messages: the same dicts at run time
+            cycle.send_500_response = partial(send_error, cycle.send, _going_away())  # type: ignore[method-assign,arg-type]
         super().shutdown()

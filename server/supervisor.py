@@ -54,7 +54,7 @@ log = logging.getLogger("kg.server")
 #: The exit code of a serving process that recycled itself after a query it could not stop.
 RECYCLED = 75
 #: How long in-flight requests of a recycling process get to finish before it exits.
-RECYCLE_GRACE = 2.0
+RECYCLE_GRACE = 2  # seconds: uvicorn's Config.timeout_graceful_shutdown is an int
 #: How long a recycling process, no longer accepting, waits for the requests of connections it just accepted.
 LATE_REQUEST_WAIT = 0.25
 #: How long a recycling process waits for its replacement before it leaves anyway.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -98,8 +99,8 @@ def annotate_command(
 
 
 def _source_slug(
-    text_file: Path, title: str | None, taken: set[str] = frozenset(), pub: Published | None = None
-) -> str:  # type: ignore[assignment]
+    text_file: Path, title: str | None, taken: AbstractSet[str] = frozenset(), pub: Published | None = None
+) -> str:
     """A source slug from the title (cut at a word, 60 characters) or the file name, never one in ``taken``.
 
     >>> _source_slug(Path("a.txt"), "Readout of a Call with the Prime Minister of Japan on Trade and Fisheries")

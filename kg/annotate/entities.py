@@ -135,7 +135,7 @@ def find_entities(doc: Document, gaz: Gazetteer, quotes: list[tuple[int, int]] =
         caps = [
             t for t in run[[t.text.lower() in TITLE_HEADS for t in run].index(True) + 1 :] if t.text not in CONNECTORS
         ]
-        tail = []
+        tail: list[Token] = []
         for t in reversed(caps):
             if t.text not in person_tokens:
                 break

@@ -95,7 +95,7 @@ def _span_row(
 ) -> tuple[Row, list[tuple[dict[str, Any], dict[str, Any]]]]:
     def match(d: dict[str, Any], g: dict[str, Any]) -> bool:
         a, b = tuple(d["span"]), tuple(g["span"])
-        return a == b if threshold is None else overlap(a, b) >= threshold  # type: ignore[arg-type]
+        return a == b if threshold is None else overlap(a, b) >= threshold
 
     pairs = [(d, next(g for g in gold if match(d, g))) for d in draft if any(match(d, g) for g in gold)]
     hit_gold = [g for g in gold if any(match(d, g) for d in draft)]

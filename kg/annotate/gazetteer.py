@@ -221,7 +221,7 @@ def load_gazetteer(sources_dir: Path | None, store_path: Path | None = None, exc
     return gaz
 
 
-def _add_file(gaz: Gazetteer, data: dict, origin: str) -> None:  # type: ignore[type-arg]
+def _add_file(gaz: Gazetteer, data: dict, origin: str) -> None:
     for e in data.get("entities") or ():
         gaz.entities.append(Known(e["slug"], e["kind"], tuple(e["types"]), e["label"], tuple(e.get("alt", ())), origin))
     labels = {}

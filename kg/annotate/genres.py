@@ -132,12 +132,12 @@ def _names(person: Found | Known) -> tuple[str, ...]:
     return tuple(person.names()) if isinstance(person, Found) else person.names
 
 
-def _add(person: object, entities: Entities, why: str) -> str:
+def _add(person: Found | Known, entities: Entities, why: str) -> str:
     if isinstance(person, Found):
         return person.slug
     known = person  # a Known of the graph, not named in the text
-    if known.slug not in entities.found:  # type: ignore[attr-defined]
-        entities.found[known.slug] = Found(  # type: ignore[attr-defined]
+    if known.slug not in entities.found:
+        entities.found[known.slug] = Found(
             known.slug,
             known.kind,
             known.types,
@@ -146,9 +146,9 @@ def _add(person: object, entities: Entities, why: str) -> str:
             0.85,
             "gazetteer.graph",
             why,
-            known,  # type: ignore[attr-defined]
+            known,
         )
-    return known.slug  # type: ignore[attr-defined,no-any-return]
+    return known.slug
 
 
 def apply(genre: Genre, doc: Document, found: Statements) -> None:
@@ -201,7 +201,7 @@ def _readout_speakers(sentence: str, genre: Genre, previous: list[str]) -> tuple
     slugs = [_by_title(t, leaders) for t in titles]
     if None in slugs:
         return [], ""
-    return [s for s in slugs if s], f"“The {' and '.join(titles)} {m['verb']}”: the office the title names"  # type: ignore[misc]
+    return [s for s in slugs if s], f"“The {' and '.join(titles)} {m['verb']}”: the office the title names"
 
 
 def _by_title(title: str, leaders: list[Leader]) -> str | None:

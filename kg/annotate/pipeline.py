@@ -98,19 +98,7 @@ def _assemble(
     if meta.publisher:
         source["publisher"] = meta.publisher
         if meta.publisher not in entities.found:
-            known = next((k for k in gaz.entities if k.slug == meta.publisher), None)
-            label = known.label if known else " ".join(w.capitalize() for w in meta.publisher.split("-"))
-            alt = [n for n in (*(known.alt if known else ()), label.removeprefix("The ")) if n != label]
-            entities.found[meta.publisher] = Found(
-                meta.publisher,
-                known.kind if known else "organization",
-                known.types if known else ("Organization",),  # a media outlet only when the graph says so
-                label,
-                sorted({n for n in alt if re.search(rf"(?<![\w.]){re.escape(n)}(?!\w)", text)}),
-                0.9,
-                "command-line",
-                "the publisher given with --publisher" + (f" ({known.origin})" if known else ": an organisation"),
-            )
+            entities.found[meta.publisher] = _publisher(meta.publisher, gaz, text)
     if meta.published:
         slug = f"d-{meta.published.text}"
         source["published"] = slug
@@ -125,21 +113,8 @@ def _assemble(
     source["evidence"] = "Metadata given on the command line of kg annotate; check it."
     for d in dates:
         slug = _date_slug(d)
-        if slug in date_items:
-            continue
-        item: dict[str, Any] = {"slug": slug}
-        if d.value:
-            item["value"] = d.value
-        if d.stated:
-            item["stated"] = d.stated
-        item |= {
-            "precision": d.precision,
-            "status": d.status,
-            "basis": d.basis,
-            "evidence": {"text": text[d.start : d.end], "span": [d.start, d.end]},
-            "suggested": suggestion(d.confidence, "dates.rules", f"“{text[d.start : d.end]}”"),
-        }
-        date_items[slug] = item
+        if slug not in date_items:
+            date_items[slug] = _date_item(text, slug, d)
 
     statements = _statement_items(text, found.items, entities, offices, gaz)
     event_items = _event_items(text, events, found.items, statements, entities, dates)
@@ -147,18 +122,50 @@ def _assemble(
         event_items = _genre_event(text, meta, genre, statements, dates, date_items, entities) + event_items
     concept_items = _concept_items(text, found, statements, gaz)
     draft: dict[str, Any] = {"source": source, "entities": [f.as_yaml() for f in entities.found.values()]}
-    if offices.posts:
-        draft["posts"] = list(offices.posts.values())
-    if offices.holdings:
-        draft["holdings"] = list(offices.holdings.values())
-    if date_items:
-        draft["dates"] = list(date_items.values())
-    if event_items:
-        draft["events"] = event_items
-    if concept_items:
-        draft["concepts"] = {"scheme": dict(gaz_scheme(gaz)), "items": concept_items}
+    sections = {
+        "posts": list(offices.posts.values()),
+        "holdings": list(offices.holdings.values()),
+        "dates": list(date_items.values()),
+        "events": event_items,
+        "concepts": {"scheme": dict(gaz_scheme(gaz)), "items": concept_items} if concept_items else None,
+    }
+    draft |= {key: value for key, value in sections.items() if value}  # an empty section is left out
     draft["statements"] = statements
     return draft
+
+
+def _publisher(slug: str, gaz: Gazetteer, text: str) -> Found:
+    """The publisher given with ``--publisher``: the graph's entity of that slug, else a new organisation."""
+    known = next((k for k in gaz.entities if k.slug == slug), None)
+    label = known.label if known else " ".join(w.capitalize() for w in slug.split("-"))
+    alt = [n for n in (*(known.alt if known else ()), label.removeprefix("The ")) if n != label]
+    return Found(
+        slug,
+        known.kind if known else "organization",
+        known.types if known else ("Organization",),  # a media outlet only when the graph says so
+        label,
+        sorted({n for n in alt if re.search(rf"(?<![\w.]){re.escape(n)}(?!\w)", text)}),
+        0.9,
+        "command-line",
+        "the publisher given with --publisher" + (f" ({known.origin})" if known else ": an organisation"),
+    )
+
+
+def _date_item(text: str, slug: str, d: FoundDate) -> dict[str, Any]:
+    """The draft's item for a date found in the text."""
+    item: dict[str, Any] = {"slug": slug}
+    if d.value:
+        item["value"] = d.value
+    if d.stated:
+        item["stated"] = d.stated
+    item |= {
+        "precision": d.precision,
+        "status": d.status,
+        "basis": d.basis,
+        "evidence": {"text": text[d.start : d.end], "span": [d.start, d.end]},
+        "suggested": suggestion(d.confidence, "dates.rules", f"“{text[d.start : d.end]}”"),
+    }
+    return item
 
 
 def _genre_event(
@@ -268,21 +275,9 @@ def _event_items(
         ]
         speakers = sorted({st.speaker for st, _ in holders if st.speaker}) or _subject_before(ev.start, entities, items)
         slug = mint_entity_slug(" ".join([*speakers[:1], ev.label]), {e["slug"] for e in out})
-        item: dict[str, Any] = {"slug": slug, "types": list(ev.types), "label": ev.label}
-        if speakers:
-            item["participants"] = speakers
         sentence = next((st.sentence for st, _ in holders), None)
         date = next((d for d in dates if d.value and sentence and sentence.start <= d.start < sentence.end), None)
-        if date:
-            item["date"] = _date_slug(date)
-        for role, key in (("place", "place"), ("venue", "venue"), ("broadcaster", "broadcaster")):
-            if ev.refs.get(key) in by_name:
-                item[role] = by_name[ev.refs[key]]
-        if ev.refs.get("outlet") in by_name:
-            item["note"] = f"published in {ev.refs['outlet']}"
-        item["evidence"] = {"text": text[ev.start : ev.end], "span": [ev.start, ev.end]}
-        item["suggested"] = suggestion(0.65, f"events.{ev.key}", f"“{text[ev.start : ev.end]}”")
-        out.append(item)
+        out.append(_event_item(text, ev, slug, speakers, date, by_name))
         for _st, st_item in holders:
             if st_item["kind"] not in ("quotation", "paraphrase"):  # the article's own sentences have no medium
                 continue
@@ -292,12 +287,31 @@ def _event_items(
         for sp in speakers:
             latest[sp] = slug
     for st_item in statements:  # later statements of the same speaker: tied by context only
-        sp = st_item.get("speaker")
-        if sp in latest and "made_through" not in st_item:
-            first = next(e for e in out if e["slug"] == latest[sp])
+        speaker = st_item.get("speaker")
+        if speaker in latest and "made_through" not in st_item:
+            first = next(e for e in out if e["slug"] == latest[speaker])
             if first["evidence"]["span"][0] < st_item["span"][0]:
-                st_item["made_through"] = {"event": latest[sp], "basis": "context"}
+                st_item["made_through"] = {"event": latest[speaker], "basis": "context"}
     return out
+
+
+def _event_item(
+    text: str, ev: FoundEvent, slug: str, speakers: list[str], date: FoundDate | None, by_name: dict[str, str]
+) -> dict[str, Any]:
+    """The draft's item for one event: its participants, date, place, venue, broadcaster and outlet."""
+    item: dict[str, Any] = {"slug": slug, "types": list(ev.types), "label": ev.label}
+    if speakers:
+        item["participants"] = speakers
+    if date:
+        item["date"] = _date_slug(date)
+    for role, key in (("place", "place"), ("venue", "venue"), ("broadcaster", "broadcaster")):
+        if ev.refs.get(key) in by_name:
+            item[role] = by_name[ev.refs[key]]
+    if ev.refs.get("outlet") in by_name:
+        item["note"] = f"published in {ev.refs['outlet']}"
+    item["evidence"] = {"text": text[ev.start : ev.end], "span": [ev.start, ev.end]}
+    item["suggested"] = suggestion(0.65, f"events.{ev.key}", f"“{text[ev.start : ev.end]}”")
+    return item
 
 
 def _subject_before(offset: int, entities: Entities, items: list[Statement]) -> list[str]:

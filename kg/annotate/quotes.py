@@ -50,7 +50,8 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 def find_marked(doc: Document) -> list[Quote]:
     """Top-level quotations in marks, paragraph by paragraph (marks nested inside are part of the quotation)."""
-    text, quotes = doc.text, []
+    text = doc.text
+    quotes: list[Quote] = []
     carried = False
     for p, (ps, pe) in enumerate(doc.paragraphs):
         continues = carried and text[ps] in OPEN_DOUBLE + '"'

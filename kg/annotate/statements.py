@@ -11,9 +11,10 @@ latest quotation in the same or the previous paragraph.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kg.annotate.document import Document, Sentence
+from kg.annotate.document import Document, Sentence, Token
 from kg.annotate.entities import Entities
 from kg.annotate.quotes import Quote
 from kg.annotate.speakers import Attribution, attribute, outside_tokens, reporting_verbs
@@ -45,7 +46,9 @@ class Statements:
     intros: dict[int, Attribution] = field(default_factory=dict)  # paragraph -> attribution of a block quote
 
 
-def classify(doc: Document, quotes: list[Quote], entities: Entities, is_term: callable) -> Statements:  # type: ignore[valid-type]
+def classify(
+    doc: Document, quotes: list[Quote], entities: Entities, is_term: Callable[[Quote, Sentence], bool]
+) -> Statements:
     """Every statement of the text, in order."""
     text = doc.text
     out = Statements()
@@ -61,9 +64,8 @@ def classify(doc: Document, quotes: list[Quote], entities: Entities, is_term: ca
         spans = [(q.start, q.end) for q in real]
         att = attribute(sent, text, spans, entities, last_speaker)
         outside = [t for t in outside_tokens(sent, text, spans) if t.text.isalnum()]
-        paraphrase = att is not None and _reports_content(sent, text, spans, outside, att)
         para_index = None
-        if paraphrase:
+        if att is not None and _reports_content(sent, text, spans, outside, att):  # a paraphrase
             out.items.append(
                 Statement(
                     "paraphrase",
@@ -171,7 +173,9 @@ def _quote_why(q: Quote) -> str:
     return f"inside {q.mark} quotation marks"
 
 
-def _reports_content(sent: Sentence, text: str, spans: list[tuple[int, int]], outside: list, att: Attribution) -> bool:  # type: ignore[type-arg]
+def _reports_content(
+    sent: Sentence, text: str, spans: list[tuple[int, int]], outside: list[Token], att: Attribution
+) -> bool:
     """Whether the sentence reports what was said beyond framing a quotation."""
     outside_text = " ".join(t.text for t in outside)
     if _THAT_VERBS.search(outside_text) or re.search(r"\b(?:called|calls|calling) for\b|\bpointed out\b", outside_text):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from kg.iris import KG
+from kg.narrow import solutions
 from kg.store import GraphStore
 
 #: Our top classes, most specific first: an entity typed with several (a state is also an organisation and a
@@ -70,7 +71,7 @@ class _Found:
 def _article_countries(store: GraphStore) -> dict[str, str]:
     """Each article's country: the state most of its posts belong to (none on a tie)."""
     counts: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for row in store.query(shipped_query("article_countries.rq")):
+    for row in solutions(store.query(shipped_query("article_countries.rq"))):
         counts[row["source"].value].append((int(row["posts"].value), row["item"].value))
     out = {}
     for source, ranked in counts.items():
@@ -83,7 +84,7 @@ def _article_countries(store: GraphStore) -> dict[str, str]:
 def load_entities(store: GraphStore) -> list[Entity]:
     """Every person, organisation, state, place and post of the built store, with its context and link."""
     found: dict[str, _Found] = {}
-    for row in store.query(shipped_query("entities.rq")):
+    for row in solutions(store.query(shipped_query("entities.rq"))):
         entry = found.setdefault(row["entity"].value, _Found(row["label"].value))
         entry.classes.add(row["class"].value)
         entry.kinds.add(row["kind"].value)
@@ -93,7 +94,7 @@ def load_entities(store: GraphStore) -> list[Entity]:
             if row[key] is not None:
                 entry.link[key] = row[key].value
     facts: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for row in store.query(shipped_query("context.rq")):
+    for row in solutions(store.query(shipped_query("context.rq"))):
         facts[row["entity"].value][row["role"].value].add(row["item"].value)
     article_country = _article_countries(store)
     entities = []

@@ -219,7 +219,7 @@ def link_status(entities: Iterable[Entity], proposals: Path | None, minter: Mint
             prefix, _, local = row["subject_id"].partition(":")
             iri = curie_map.get(prefix, "") + local
             by_subject[minter.rebased(iri)].append(row)
-    table = []
+    table: list[tuple[str, ...]] = []
     for e in entities:
         if e.wikidata:
             detail = (e.evidence or "no recorded evidence").split(" -- ")[0]

@@ -164,7 +164,7 @@ class WikidataClient:
             solutions = ox.parse_query_results(response.content, ox.QueryResultsFormat.JSON)
             assert isinstance(solutions, ox.QuerySolutions)
             names = [v.value for v in solutions.variables]
-            return [{n: s[n] for n in names if s[n] is not None} for s in solutions]  # type: ignore[misc]
+            return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
         except (SyntaxError, ValueError, AssertionError) as err:
             kind = response.headers.get("content-type", "?")
             raise LinkError(f"{self.endpoint} did not answer with SPARQL JSON results ({kind}): {err}") from err

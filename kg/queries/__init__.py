@@ -6,6 +6,7 @@ A name is the file stem (``cq01_strategic_autonomy_speakers``) or its competency
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
@@ -43,7 +44,7 @@ def all_queries() -> list[NamedQuery]:
     >>> all_queries()[0].cq_id
     'CQ1'
     """
-    files = sorted(f for f in resources.files(__name__).iterdir() if f.name.endswith(".rq"))
+    files = sorted((f for f in resources.files(__name__).iterdir() if f.name.endswith(".rq")), key=lambda f: f.name)
     return [NamedQuery(f.name[:-3], _title(t := f.read_text(encoding="utf-8")), t) for f in files]
 
 
@@ -69,7 +70,7 @@ def load(name: str) -> NamedQuery:
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
-def pin(text: str, bindings: dict[str, NamedNode | Literal]) -> str:
+def pin(text: str, bindings: Mapping[str, NamedNode | Literal]) -> str:
     """``text`` with each variable bound to one value by a ``VALUES`` block at the start of its WHERE clause.
 
     pyoxigraph's ``substitutions`` bind variables after the query is planned, so a query that starts from a

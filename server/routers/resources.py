@@ -15,6 +15,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from kg.federation import WIKIDATA_SPARQL
 from kg.iris import KG, PREFIXES, WD, Minter
+from kg.narrow import solutions
 from kg.queries import load, pin
 from kg.store import GraphStore
 from server import conneg
@@ -100,7 +101,7 @@ def _entity_page(request: Request, store: GraphStore, iri: str) -> HTMLResponse:
     outgoing: dict[str, list[Term]] = {}
     labels: list[str] = []
     types: list[Term] = []
-    for row in store.query(pin(load("entity_outgoing").text, bind)):
+    for row in solutions(store.query(pin(load("entity_outgoing").text, bind))):
         prop = row["property"].value
         term = to_term(row["value"], row["valueLabel"], base)
         if prop == str(RDFS.label):
@@ -114,7 +115,7 @@ def _entity_page(request: Request, store: GraphStore, iri: str) -> HTMLResponse:
             Term(compact(r["property"].value), local_href(r["property"].value, base)),
             to_term(r["subject"], r["subjectLabel"], base),
         )
-        for r in store.query(pin(load("entity_incoming").text, bind))
+        for r in solutions(store.query(pin(load("entity_incoming").text, bind)))
     ]
     statements = [
         {
@@ -124,7 +125,7 @@ def _entity_page(request: Request, store: GraphStore, iri: str) -> HTMLResponse:
             "text": r["text"].value,
             "speaker": r["speakerLabel"].value if r["speakerLabel"] else "",
         }
-        for r in store.query(pin(load("entity_statements").text, bind))
+        for r in solutions(store.query(pin(load("entity_statements").text, bind)))
     ]
     same_as = [t.iri for t in outgoing.get(str(OWL.sameAs), []) if t.iri and t.iri.startswith(str(WD))]
     wikidata = [

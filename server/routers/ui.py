@@ -40,10 +40,11 @@ def query_ui(request: Request, example: str | None = None) -> HTMLResponse:
     queries = [{"id": q.cq_id, "title": q.title, "text": q.text} for q in examples()]
     chosen = queries[0]
     if example is not None:
-        chosen = next((q for q in queries if (q["id"] or "").lower() == example.lower()), None)
-        if chosen is None:
+        found = next((q for q in queries if (q["id"] or "").lower() == example.lower()), None)
+        if found is None:
             known = ", ".join(str(q["id"]) for q in queries)
             raise ProtocolError(404, f"No example query {example!r}; the examples are {known}.")
+        chosen = found
     script = yasgui_build(request.app.state.settings) / "yasgui.min.js"
     return request.app.state.templates.TemplateResponse(
         request,
