@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,8 +17,7 @@ import pytest
 import rispy
 from bibtexparser import middlewares
 
-from kg.build import BuildResult
-from tests.conftest import LiveServer, serve
+from tests.conftest import MARKUP_TITLE, LiveServer
 
 ROOT = Path(__file__).resolve().parents[1]
 CSL_SCHEMA = json.loads((ROOT / "tests/fixtures/csl/csl-data.json").read_text())
@@ -45,8 +42,6 @@ CSL, BIBTEX, RIS = (
     "application/x-bibtex",
     "application/x-research-info-systems",
 )
-TOKEN = "test-token-citations"
-MARKUP_TITLE = "<script>alert('x')</script> Calls & 100% {autonomy} #1"
 
 
 def get(server_url: str, path: str, accept: str) -> httpx.Response:
@@ -204,28 +199,12 @@ def test_statement_page_shows_the_citation_as_copyable_text(server_url: str) -> 
     assert "<script" not in page
 
 
-@pytest.fixture(scope="module")
-def titled(built: BuildResult, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A writable server where the seed article has a title full of markup and LaTeX specials."""
-    copy = tmp_path_factory.mktemp("titled")
-    shutil.copytree(built.store_path, copy / "store")
-    shutil.copytree(built.dump_dir, copy / "dumps")
-    for server in serve(copy, {"KG_WRITE_TOKEN": TOKEN}):
-        source = "https://w3id.org/akg/id/source/diplomat-2025-06-strategic-autonomy"
-        graph = "https://w3id.org/akg/graph/diplomat-2025-06-strategic-autonomy"
-        title = json.dumps(MARKUP_TITLE)
-        update = f"INSERT DATA {{ GRAPH <{graph}> {{ <{source}> <http://purl.org/dc/terms/title> {title}@en }} }}"
-        r = httpx.post(server.url + "update", data={"update": update}, headers={"Authorization": f"Bearer {TOKEN}"})
-        assert r.status_code == 200, r.text
-        yield server
-
-
-def test_a_title_with_markup_and_latex_specials_is_escaped_in_every_format(titled: LiveServer) -> None:
-    page = httpx.get(titled.url + QUOTE, headers={"Accept": "text/html"}).text
+def test_a_title_with_markup_and_latex_specials_is_escaped_in_every_format(titled_server: LiveServer) -> None:
+    page = httpx.get(titled_server.url + QUOTE, headers={"Accept": "text/html"}).text
     assert "<script>alert" not in page and "&lt;script&gt;alert(" in page
     assert MARKUP_TITLE in Textareas(page).texts[0]
-    assert get(titled.url, QUOTE, CSL).json()[0]["container-title"] == MARKUP_TITLE
-    bibtex = get(titled.url, QUOTE, BIBTEX).text
+    assert get(titled_server.url, QUOTE, CSL).json()[0]["container-title"] == MARKUP_TITLE
+    bibtex = get(titled_server.url, QUOTE, BIBTEX).text
     assert "\\& 100\\% \\{autonomy\\} \\#1" in bibtex
     assert parse_bibtex(bibtex)["howpublished"] == MARKUP_TITLE
-    assert rispy.loads(get(titled.url, QUOTE, RIS).text)[0]["secondary_title"] == MARKUP_TITLE
+    assert rispy.loads(get(titled_server.url, QUOTE, RIS).text)[0]["secondary_title"] == MARKUP_TITLE
