@@ -163,7 +163,8 @@ def test_format_parameter_and_extension_pick_a_citation_format(
     assert r.headers["content-type"] == f"{media_type}; charset=utf-8"
 
 
-def test_citation_of_what_is_not_a_statement_is_406(server_url: str) -> None:
+def test_citations_are_offered_for_statements_only_406_otherwise(server_url: str) -> None:
+    assert httpx.get(server_url + QUOTE, headers={"Accept": BIBTEX}).status_code == 200
     for path in ("id/person/nakatani-gen", QUOTE + "/anchor"):
         r = httpx.get(server_url + path, headers={"Accept": BIBTEX})
         assert r.status_code == 406, r.text
