@@ -54,6 +54,17 @@ def dump_name(graph_iri: str) -> str:
     return f"{parts[-2]}.draft" if parts[-1] == "draft" and len(parts) == 3 else parts[-1]
 
 
+def read_checksums(directory: Path) -> dict[str, str]:
+    """The SHA-256 digest of each dump in ``directory``, by file name, as its checksum file lists them ({} if none).
+
+    The digest of ``all.nq`` is the data version that citations name: anyone can download that file and check it.
+    """
+    path = directory / CHECKSUMS
+    if not path.is_file():
+        return {}
+    return {name: digest for digest, name in (line.split("  ", 1) for line in path.read_text().splitlines())}
+
+
 def turtle(triples: list[ox.Triple], minter: Minter) -> bytes:
     """Turtle with the project's prefixes (plus one per entity kind under the base)."""
     return serialized(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=dump_prefixes(minter)))

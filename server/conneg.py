@@ -63,6 +63,12 @@ HTML = Offer("text/html", ("html",), None, "html")
 #: Plain JSON built by a route (search results), not a pyoxigraph format.
 JSON = Offer("application/json", ("json",), None, "json")
 
+#: Citations of a statement, in the media types DOI resolvers serve (https://citation.crosscite.org/docs.html).
+CSL_JSON = Offer("application/vnd.citationstyles.csl+json", ("csljson", "csl-json", "csl"), None, "csl")
+BIBTEX = Offer("application/x-bibtex", ("bibtex", "bib"), None, "bib")
+RIS = Offer("application/x-research-info-systems", ("ris",), None, "ris")
+CITATION_OFFERS: tuple[Offer, ...] = (CSL_JSON, BIBTEX, RIS)
+
 
 @lru_cache(maxsize=4096)
 def negotiate(accept: str | None, offers: tuple[Offer, ...], format_param: str | None = None) -> Offer | None:

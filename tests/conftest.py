@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -102,3 +104,24 @@ def serve(build_dir: Path, env: dict[str, str] | None = None) -> Iterator[LiveSe
             process.kill()
         log.close()
         Path(log.name).unlink(missing_ok=True)
+
+
+#: A source title full of markup and LaTeX specials, which ``titled_server`` gives the seed article.
+MARKUP_TITLE = "<script>alert('x')</script> Calls & 100% {autonomy} #1"
+
+
+@pytest.fixture(scope="module")
+def titled_server(built: BuildResult, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A writable server where the seed article has the title :data:`MARKUP_TITLE` (written through /update)."""
+    token = "test-token-titled"
+    copy = tmp_path_factory.mktemp("titled")
+    shutil.copytree(built.store_path, copy / "store")
+    shutil.copytree(built.dump_dir, copy / "dumps")
+    for server in serve(copy, {"KG_WRITE_TOKEN": token}):
+        source = "https://w3id.org/akg/id/source/diplomat-2025-06-strategic-autonomy"
+        graph = "https://w3id.org/akg/graph/diplomat-2025-06-strategic-autonomy"
+        title = json.dumps(MARKUP_TITLE)
+        update = f"INSERT DATA {{ GRAPH <{graph}> {{ <{source}> <http://purl.org/dc/terms/title> {title}@en }} }}"
+        r = httpx.post(server.url + "update", data={"update": update}, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200, r.text
+        yield server

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from starlette.background import BackgroundTask
 
+from kg.dump import read_checksums
 from server.errors import ProtocolError
 from server.files import WholeFileResponse
 
@@ -44,13 +45,6 @@ def list_dumps(request: Request) -> HTMLResponse:
     )
 
 
-def _checksums(directory: Path) -> dict[str, str]:
-    path = directory / "SHA256SUMS"
-    if not path.is_file():
-        return {}
-    return {name: digest for digest, name in (line.split("  ", 1) for line in path.read_text().splitlines())}
-
-
 def _not_modified(request: Request, etag: str, modified: float) -> bool:
     """RFC 9110 §13.1: If-None-Match wins over If-Modified-Since."""
     if_none_match = request.headers.get("if-none-match")
@@ -74,7 +68,7 @@ def get_dump(request: Request, name: str) -> Response:
         raise ProtocolError(404, f"No dump named {name!r}; see /dumps/ for the list.")
     media_type = MEDIA_TYPES.get(path.suffix) or MEDIA_TYPES.get(path.name, "application/octet-stream")
     stat = path.stat()
-    digest = _checksums(directory).get(name)
+    digest = read_checksums(directory).get(name)
     etag = f'"{digest[:32]}"' if digest else f'"{int(stat.st_mtime)}-{stat.st_size}"'
     if _not_modified(request, etag, stat.st_mtime):
         return Response(

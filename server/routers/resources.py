@@ -7,18 +7,22 @@ Wikidata's entity data does; every answer lists the alternates in ``Link: rel="a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from rdflib.namespace import OWL, RDF, RDFS
 
+from kg.citation import Citation, to_text
 from kg.federation import WIKIDATA_SPARQL
 from kg.iris import KG, PREFIXES, WD, Minter
 from kg.narrow import solutions
 from kg.queries import load, pin
 from kg.store import GraphStore
-from server import conneg
+from server import conneg, entity_view
+from server.citations import WRITERS, read_citation
+from server.citations import data_version as citation_version
 from server.errors import ProtocolError
 
 router = APIRouter()
@@ -38,7 +42,13 @@ SELECT ?property ?value WHERE {{
 }} LIMIT 100"""
 
 ENTITY_OFFERS = (conneg.TURTLE, conneg.HTML, conneg.N_TRIPLES, conneg.JSON_LD, conneg.RDF_XML)
-EXTENSIONS = {offer.extension: offer for offer in ENTITY_OFFERS}
+#: A statement is also offered as a citation (its RDF formats stay first: ``*/*`` still gets Turtle).
+STATEMENT_OFFERS = (*ENTITY_OFFERS, *conneg.CITATION_OFFERS)
+#: The classes of statements (the pages of their instances offer a citation).
+STATEMENT_KINDS = frozenset(
+    str(k) for k in (KG.DirectQuotation, KG.Paraphrase, KG.AuthorialClaim, KG.AuthorialQuestion)
+)
+EXTENSIONS = {offer.extension: offer for offer in STATEMENT_OFFERS}
 
 
 @dataclass(frozen=True)
@@ -117,16 +127,16 @@ def _entity_page(request: Request, store: GraphStore, iri: str) -> HTMLResponse:
         )
         for r in solutions(store.query(pin(load("entity_incoming").text, bind)))
     ]
-    statements = [
-        {
-            "href": local_href(r["statement"].value, base),
-            "kind": compact(r["kind"].value),
-            "role": r["role"].value,
-            "text": r["text"].value,
-            "speaker": r["speakerLabel"].value if r["speakerLabel"] else "",
-        }
-        for r in solutions(store.query(pin(load("entity_statements").text, bind)))
+    href = partial(local_href, base=base)
+    groups = entity_view.group_by_source(
+        solutions(store.query(pin(load("entity_statements").text, bind))), href, compact
+    )
+    concepts = [
+        to_term(r["concept"], r["conceptLabel"], base)
+        for r in solutions(store.query(pin(load("entity_concepts").text, bind)))
     ]
+    held = entity_view.offices(solutions(store.query(pin(load("entity_offices").text, bind))), href)
+    citation = _citation(request, iri) if any(t.iri in STATEMENT_KINDS for t in types) else None
     same_as = [t.iri for t in outgoing.get(str(OWL.sameAs), []) if t.iri and t.iri.startswith(str(WD))]
     wikidata = [
         {
@@ -149,7 +159,13 @@ def _entity_page(request: Request, store: GraphStore, iri: str) -> HTMLResponse:
             "types": types,
             "properties": properties,
             "incoming": incoming,
-            "statements": statements,
+            "groups": groups,
+            "timeline": entity_view.timeline(groups),
+            "offices": held,
+            "concepts": concepts,
+            "counts": entity_view.counts(groups, len(concepts)),
+            "citation": to_text(citation) if citation else None,
+            "citation_formats": conneg.CITATION_OFFERS,
             "wikidata": wikidata,
             "formats": [o for o in ENTITY_OFFERS if o.format is not None],
             "path": request.url.path,
@@ -157,9 +173,30 @@ def _entity_page(request: Request, store: GraphStore, iri: str) -> HTMLResponse:
     )
 
 
+def _citation(request: Request, iri: str) -> Citation | None:
+    state = request.app.state
+    return read_citation(state.store, iri, citation_version(state.settings.dump_dir, state.data_version))
+
+
+def cite(request: Request, iri: str, offer: conneg.Offer) -> Response:
+    """The statement ``iri`` as a citation in the format of ``offer``; 406 if ``iri`` is not a statement.
+
+    Raises:
+        ProtocolError: 406, listing the formats the resource has.
+    """
+    citation = _citation(request, iri)
+    if citation is None:
+        raise ProtocolError(
+            406, f"No acceptable format: this resource is available as {conneg.describe(ENTITY_OFFERS)}."
+        )
+    return Response(WRITERS[offer](citation), media_type=offer.content_type)
+
+
 def describe(request: Request, iri: str, offer: conneg.Offer) -> Response:
     store: GraphStore = request.app.state.store
-    if offer.format is None:
+    if offer in conneg.CITATION_OFFERS:
+        return cite(request, iri, offer)
+    if offer is conneg.HTML:
         return _entity_page(request, store, iri)
     triples = store.query(pin(load("entity_description").text, {"entity": ox.NamedNode(iri)}))
     body = ox.serialize(triples, format=offer.format, prefixes=PREFIXES)  # type: ignore[arg-type]
@@ -168,15 +205,14 @@ def describe(request: Request, iri: str, offer: conneg.Offer) -> Response:
 
 @router.get("/id/{path:path}", summary="Dereference an entity IRI (HTML, Turtle, N-Triples, JSON-LD, RDF/XML)")
 def entity(request: Request, path: str, format: str | None = None) -> Response:
+    offers = STATEMENT_OFFERS if path.startswith("statement/") else ENTITY_OFFERS
     stem, dot, extension = path.rpartition(".")
     offer = EXTENSIONS.get(extension) if dot and "/" not in extension else None
-    if offer is None:
+    if offer is None or offer not in offers:
         stem = path
-        offer = conneg.negotiate(request.headers.get("accept"), ENTITY_OFFERS, format)
+        offer = conneg.negotiate(request.headers.get("accept"), offers, format)
         if offer is None:
-            raise ProtocolError(
-                406, f"No acceptable format: this resource is available as {conneg.describe(ENTITY_OFFERS)}."
-            )
+            raise ProtocolError(406, f"No acceptable format: this resource is available as {conneg.describe(offers)}.")
     iri = Minter(request.app.state.settings.base_iri).id_path(stem)
     try:
         node = ox.NamedNode(iri)
