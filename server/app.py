@@ -106,6 +106,9 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         app.include_router(answer_head(module.router))
     if ui.yasgui_build(settings).is_dir():
         app.mount("/static/yasgui", Files(directory=ui.yasgui_build(settings)), name="yasgui")
+    for name, directory in ui.view_libraries(settings).items():
+        if directory.is_dir():
+            app.mount(f"/static/{name}", Files(directory=directory), name=name)
     if ui.swagger_ui(settings).is_dir():
         app.mount("/static/swagger-ui", Files(directory=ui.swagger_ui(settings)), name="swagger-ui")
     app.mount("/static/kg", Files(directory=STATIC_DIR), name="static")
