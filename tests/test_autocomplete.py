@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from kg.build import BuildResult
 from tests.browser import launched_browser
@@ -101,6 +101,56 @@ def test_a_label_written_is_completed_right_after_the_write(built: BuildResult, 
             assert [(x["iri"], x["label"]) for x in results] == [(NAKATANI, "Zorblat Gen")]
     finally:
         server.close()
+
+
+EDITOR = "document.querySelector('.CodeMirror').CodeMirror"
+
+
+def type_at_end(page: Page, text: str, typed: str) -> list[str]:
+    """Puts ``text`` in the editor, types ``typed`` at its end key by key, and returns the suggestions shown."""
+    page.evaluate(
+        f"(t) => {{ const cm = {EDITOR}; cm.setValue(t); cm.focus(); cm.setCursor(cm.lineCount(), 0); }}", text
+    )
+    page.keyboard.type(typed)
+    page.wait_for_selector(".CodeMirror-hints li", timeout=10_000)
+    return page.locator(".CodeMirror-hints li").all_inner_texts()
+
+
+@pytest.fixture
+def editor(browser: Browser, server_url: str) -> Iterator[Page]:
+    page = browser.new_page()
+    elsewhere: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(server_url) else elsewhere.append(r.url))
+    page.goto(server_url + "query")
+    page.wait_for_selector(".CodeMirror")
+    yield page
+    assert elsewhere == [], "completion asked a server other than ours (prefix.cc, LOV)"
+    page.close()
+
+
+def test_typing_a_label_in_a_term_position_suggests_entities_and_inserts_the_iri(editor: Page) -> None:
+    hints = type_at_end(editor, "SELECT * WHERE {\n  ?s ?p naka", "t")
+    assert hints[0].startswith("Nakatani Gen @en") and NAKATANI in hints[0]
+    editor.keyboard.press("Enter")
+    assert editor.evaluate(f"() => {EDITOR}.getValue()").endswith(f"?s ?p <{NAKATANI}>")
+
+
+def test_typing_after_a_shows_classes_in_use_and_declares_their_prefix(editor: Page) -> None:
+    hints = type_at_end(editor, "SELECT * WHERE {\n  ?s a Dire", "c")
+    assert hints[0].startswith("kg:DirectQuotation")
+    editor.keyboard.press("Enter")
+    text = editor.evaluate(f"() => {EDITOR}.getValue()")
+    assert text.startswith("PREFIX kg: <https://w3id.org/akg/ontology#>") and text.endswith("?s a kg:DirectQuotation")
+
+
+def test_typing_a_predicate_shows_properties_most_used_first(editor: Page) -> None:
+    hints = type_at_end(editor, "PREFIX kg: <https://w3id.org/akg/ontology#>\nSELECT * WHERE {\n  ?s kg:spea", "k")
+    assert [h.split()[0] for h in hints][:2] == ["kg:speaker", "kg:speakerCapacity"]
+
+
+def test_typing_a_prefix_declaration_suggests_the_projects_prefixes(editor: Page) -> None:
+    hints = type_at_end(editor, "PREFIX sk", "o")
+    assert hints == ["skos: <http://www.w3.org/2004/02/skos/core#>"]
 
 
 @pytest.fixture(scope="module")

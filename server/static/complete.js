@@ -13,15 +13,14 @@
     return (await response.json()).results;
   }
 
-  // A term as the query can write it: its prefixed name (declaring the prefix if the query lacks it), else <iri>.
-  function termText(yasqe, suggestion) {
-    if (suggestion.prefixed) {
-      const prefix = suggestion.prefixed.slice(0, suggestion.prefixed.indexOf(":"));
-      const namespace = suggestion.iri.slice(0, suggestion.iri.length - (suggestion.prefixed.length - prefix.length - 1));
-      if (!(prefix in yasqe.getPrefixesFromQuery())) yasqe.addPrefixes({ [prefix]: namespace });
-      return suggestion.prefixed;
-    }
-    return "<" + suggestion.iri + ">";
+  // Writes a term where it was typed, as the query can write it: its prefixed name (then declaring the prefix if
+  // the query lacks it, after the replacement, which would otherwise land a line too high), else <iri>.
+  function insertTerm(yasqe, suggestion, from, to) {
+    yasqe.replaceRange(suggestion.prefixed || "<" + suggestion.iri + ">", from, to, "complete");
+    if (!suggestion.prefixed) return;
+    const prefix = suggestion.prefixed.slice(0, suggestion.prefixed.indexOf(":"));
+    const namespace = suggestion.iri.slice(0, suggestion.iri.length - (suggestion.prefixed.length - prefix.length - 1));
+    if (!(prefix in yasqe.getPrefixesFromQuery())) yasqe.addPrefixes({ [prefix]: namespace });
   }
 
   // Completers return strings; the suggestion each string stands for is kept here for its hint.
@@ -52,9 +51,7 @@
           return {
             ...hint,
             displayText: `${hint.text}  (${s.count})`,
-            hint: (cm, data, completion) => {
-              cm.replaceRange(termText(yasqe, s), completion.from || data.from, completion.to || data.to);
-            },
+            hint: (cm, data, completion) => insertTerm(yasqe, s, completion.from || data.from, completion.to || data.to),
           };
         }),
     };
@@ -89,9 +86,7 @@
           text: s.prefixed || s.iri,
           displayText: `${s.label}${s.lang ? " @" + s.lang : ""}  ${s.prefixed || s.iri}  (${s.count})`,
           className: "kg-entity-hint",
-          hint: (cm, data, completion) => {
-            cm.replaceRange(termText(yasqe, s), completion.from || data.from, completion.to || data.to);
-          },
+          hint: (cm, data, completion) => insertTerm(yasqe, s, completion.from || data.from, completion.to || data.to),
         };
       }),
   };
