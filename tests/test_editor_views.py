@@ -130,9 +130,7 @@ DATED_SPEAKERS_CONCEPTS = (
 )
 
 
-@pytest.mark.parametrize(
-    ("comment", "view"), [("", "Timeline"), ("#defaultView:Network\n", "Network"), ("# defaultView:Table\n", "Table")]
-)
+@pytest.mark.parametrize(("comment", "view"), [("", "Timeline"), ("#defaultView:Network\n", "Network")])
 def test_default_view_comment_picks_the_view(browser: Browser, server_url: str, comment: str, view: str) -> None:
     page = browser.new_page()
     open_query(page, server_url, comment + DATED_SPEAKERS_CONCEPTS)

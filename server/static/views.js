@@ -52,7 +52,13 @@
     if (column(vars, rows, isDate)) return "timeline";
     const from = column(vars, rows, isIri);
     if (from && column(vars, rows, isIri, [from])) return "network";
-    if (column(vars, rows, isNumber) && column(vars, rows, (t) => !isNumber(t))) return "barchart";
+    // A label and a number: a text column, and a number in the last column only (where a GROUP BY puts its
+    // count), so that a list numbered by its first column (CQ2's positions) stays a table.
+    const last = vars[vars.length - 1];
+    const numbers = vars.filter((v) => column([v], rows, isNumber));
+    if (numbers.length === 1 && numbers[0] === last && column(vars, rows, (t) => t.type !== "uri" && !isNumber(t))) {
+      return "barchart";
+    }
     return "table";
   }
 
