@@ -29,7 +29,7 @@ from server.html import SecurityHeaders, make_templates
 from server.observability import Metrics, TimingMiddleware, metrics_router
 from server.protocol import check_target
 from server.readers import POINTER, WRITER_SOCKET, CheckpointView
-from server.routers import dumps, graph_store, meta, resources, search, sparql, ui, writes
+from server.routers import complete, dumps, graph_store, meta, resources, search, sparql, ui, writes
 from server.settings import Settings
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -119,10 +119,13 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     app.state.templates = make_templates(TEMPLATES_DIR)
     install_error_handlers(app)
-    for module in (meta, sparql, writes, graph_store, dumps, resources, search, ui):
+    for module in (meta, sparql, writes, graph_store, dumps, resources, search, ui, complete):
         app.include_router(answer_head(module.router))
     if ui.yasgui_build(settings).is_dir():
         app.mount("/static/yasgui", Files(directory=ui.yasgui_build(settings)), name="yasgui")
+    for name, directory in ui.view_libraries(settings).items():
+        if directory.is_dir():
+            app.mount(f"/static/{name}", Files(directory=directory), name=name)
     if ui.swagger_ui(settings).is_dir():
         app.mount("/static/swagger-ui", Files(directory=ui.swagger_ui(settings)), name="swagger-ui")
     app.mount("/static/kg", Files(directory=STATIC_DIR), name="static")

@@ -29,27 +29,57 @@ def yasgui_build(settings: Settings) -> Path:
     return settings.assets_dir / "@zazuko" / "yasgui" / "build"
 
 
+#: The npm packages the result views draw with, by the path they are served under (``/static/<name>/``) and the
+#: script the editor loads from there: Chart.js for the bar chart, Cytoscape.js for the network.
+VIEW_LIBRARIES = {"chartjs": ("chart.js/dist", "chart.umd.min.js"), "cytoscape": ("cytoscape/dist", "cytoscape.min.js")}
+
+
+def view_libraries(settings: Settings) -> dict[str, Path]:
+    """The directories of the view libraries, by the name they are served under."""
+    return {name: settings.assets_dir / directory for name, (directory, _) in VIEW_LIBRARIES.items()}
+
+
 def swagger_ui(settings: Settings) -> Path:
     """The directory of Swagger UI's bundle (served as ``/static/swagger-ui/``)."""
     return settings.assets_dir / "swagger-ui-dist"
 
 
 @router.get("/query", response_class=HTMLResponse, summary="Browser query editor")
-def query_ui(request: Request, example: str | None = None) -> HTMLResponse:
-    """The query editor; without YASGUI, a form holding the example chosen by ``example`` (a CQ id)."""
+def query_ui(request: Request, example: str | None = None, query: str | None = None) -> HTMLResponse:
+    """The query editor; without YASGUI, a form holding the example chosen by ``example`` (a CQ id).
+
+    ``query`` is the permalink of a query: the editor opens with it and runs it (the plain form holds it).
+
+    Raises:
+        ProtocolError: 404 for an unknown example, 413 for a query longer than the endpoint takes.
+    """
     queries = [{"id": q.cq_id, "title": q.title, "text": q.text} for q in examples()]
     chosen = queries[0]
-    if example is not None:
+    settings = request.app.state.settings
+    if query is not None:
+        if len(query) > settings.max_query_length:
+            raise ProtocolError(413, f"The query is longer than {settings.max_query_length} characters.")
+        chosen = {"id": "Query", "title": "the query of the link", "text": query}
+    elif example is not None:
         found = next((q for q in queries if (q["id"] or "").lower() == example.lower()), None)
         if found is None:
             known = ", ".join(str(q["id"]) for q in queries)
             raise ProtocolError(404, f"No example query {example!r}; the examples are {known}.")
         chosen = found
-    script = yasgui_build(request.app.state.settings) / "yasgui.min.js"
+    script = yasgui_build(settings) / "yasgui.min.js"
+    libraries = view_libraries(settings)
+    installed = script.is_file() and all((libraries[n] / f).is_file() for n, (_, f) in VIEW_LIBRARIES.items())
     return request.app.state.templates.TemplateResponse(
         request,
         "query.html",
-        {"examples": queries, "chosen": chosen, "prefixes": PREFIXES, "ui_installed": script.is_file()},
+        {
+            "examples": queries,
+            "chosen": chosen,
+            "initial": {"text": chosen["text"], "run": query is not None},
+            "view_scripts": [f"/static/{name}/{file}" for name, (_, file) in VIEW_LIBRARIES.items()],
+            "prefixes": PREFIXES,
+            "ui_installed": installed,
+        },
         headers={"Content-Security-Policy": content_security_policy({"style-src": yasgui_style_hashes(script)})},
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import socket
 import threading
@@ -70,8 +71,9 @@ def running_server(
         store_path=tmp_dir / "store",
         dump_dir=tmp_dir / "dumps",
         write_token=WRITE_TOKEN if writable else None,
-        **({"assets_dir": assets_dir} if assets_dir is not None else {}),
     )
+    if assets_dir is not None:
+        settings = dataclasses.replace(settings, assets_dir=assets_dir)
     app = create_app(settings, store)
     if writable:
         app.state.writer.dump_dir = None
