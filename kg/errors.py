@@ -18,6 +18,7 @@
     ├── UpdateDatasetConflict  an update request gives its dataset both as protocol parameters and in its text
     ├── StoreUnavailable     the SPARQL engine behind the store cannot be reached (kg/remote_store.py)
     ├── EngineTimeout        the engine stopped a query at its time limit, or answered only part of it
+    ├── UnnamedBlankNode     a write on an engine removes a blank node that the engine has no name for
     └── LinkError            reconciliation failed: the Wikidata endpoint is unreachable or refused, or a review
                              file is inconsistent
 
@@ -101,3 +102,8 @@ class EngineTimeout(KgError):
 
 class LinkError(KgError):
     """`kg link` cannot reconcile: the endpoint is unreachable or answers wrongly, or a review file is wrong."""
+
+
+class UnnamedBlankNode(KgError):
+    """A write on a SPARQL engine removes a triple with a blank node that the engine has no name for in an
+    update (kg/engine_writes.py); nothing was written."""

@@ -22,7 +22,7 @@ from kg.dump import write_dumps
 from kg.errors import ShapeViolation, WriterBusy
 from kg.gate import Gate
 from kg.iris import Minter
-from kg.store import OxigraphStore
+from kg.store import WritableStore
 
 log = logging.getLogger("kg.writes")
 
@@ -41,7 +41,7 @@ class Writer:
     """Owns the read-write store, the gate and the data version.
 
     Args:
-        store: the store, opened read-write.
+        store: the store, opened read-write: the embedded one, or a SPARQL engine (:mod:`kg.engine_writes`).
         minter: the data's IRIs (the ontology graph the gate protects, the dumps' names).
         dump_dir: where the dumps are rewritten after each commit; None for none.
         version: the data version before the first write; each commit makes ``{version}-w{n}``.
@@ -49,7 +49,7 @@ class Writer:
     """
 
     def __init__(
-        self, store: OxigraphStore, minter: Minter, dump_dir: Path | None, version: str = "", lock_wait: float = 5.0
+        self, store: WritableStore, minter: Minter, dump_dir: Path | None, version: str = "", lock_wait: float = 5.0
     ) -> None:
         self.store = store
         self.lock_wait = lock_wait
@@ -87,7 +87,7 @@ class Writer:
         """
         with self._locked():
             diff = update_diff(
-                self.store.raw,
+                self.store.write_view(),
                 text,
                 base_iri,
                 load_allowlist,
@@ -130,16 +130,15 @@ class Writer:
             self.gate.lock.release()
 
     def _apply(self, diff: Diff, drop_graphs: tuple[ox.NamedNode, ...] = ()) -> Committed:
-        diff = diff.against(self.store.raw)  # a GSP diff is worked out before the lock is taken
+        view = self.store.write_view()
+        diff = diff.against(view)  # a GSP diff is worked out before the lock is taken
         if not diff and not drop_graphs:
             return Committed(0, 0, self.version, 0)
-        verdict = self.gate.judge(self.store.raw, diff)
+        verdict = self.gate.judge(view, diff)
         if not verdict.report.conforms:
             count = len(verdict.report.results)
             raise ShapeViolation(verdict.report, f"The write was refused: {count} SHACL violation(s).")
-        self.store.commit(diff)
-        for graph in drop_graphs:  # before the listeners: readers must not see an emptied graph linger
-            self.store.raw.remove_graph(graph)
+        self.store.commit(diff, drop_graphs)  # before the listeners: readers must not see an emptied graph linger
         self.writes += 1
         version = self.version
         for listener in self.listeners:
