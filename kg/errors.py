@@ -23,6 +23,7 @@
     │                        installation fault: the server answers 500, not 400)
     ├── SearchError          a full-text search is malformed, or a query uses the search SERVICE wrongly (kg/search.py)
     ├── SearchIndexMissing   a search needs the index file and there is none (`kg build` writes it)
+    ├── UnnamedBlankNode     a write on an engine removes a blank node that the engine has no name for
     └── LinkError            reconciliation failed: the Wikidata endpoint is unreachable or refused, or a review
                              file is inconsistent
 
@@ -123,3 +124,8 @@ class UpstreamVersionError(KgError):
 
 class VirtuosoError(KgError):
     """Virtuoso is missing, did not start, or refused a command (the message quotes its output)."""
+
+
+class UnnamedBlankNode(KgError):
+    """A write on a SPARQL engine removes a triple with a blank node that the engine has no name for in an
+    update (kg/engine_writes.py); nothing was written."""

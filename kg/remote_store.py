@@ -13,6 +13,10 @@ Time limits: ``timeout`` (seconds) goes to the engine as Virtuoso's ``timeout`` 
 HTTP read waits no longer. Virtuoso may then answer 200 with what it found so far (``X-SQL-State: S1TAT``): such an
 answer is never passed on, it is an :class:`~kg.errors.EngineTimeout`.
 
+Writes (the SHACL-gated write core, :mod:`kg.writes`) go through :meth:`SparqlEngineStore.write_view` and
+:meth:`SparqlEngineStore.commit`: see :mod:`kg.engine_writes`. The engine must let our server update it
+through the protocol (Virtuoso: ``GRANT SPARQL_UPDATE TO "SPARQL"``, :func:`kg.engines.virtuoso.allow_updates`).
+
 Tested against Virtuoso Open Source 7 (tests/engines.py); loading is engine-specific (:mod:`kg.engines.virtuoso`).
 """
 
@@ -26,7 +30,9 @@ from collections.abc import Iterator
 import httpx
 import pyoxigraph as ox
 
+from kg.changes import Diff
 from kg.depth import check_depth
+from kg.engine_writes import ASK_VERSION, ASK_WRITTEN, EngineMirror, fetch_quads
 from kg.errors import EngineTimeout, StoreUnavailable
 from kg.iris import KG, Minter
 from kg.queries import pin
@@ -39,6 +45,8 @@ _TRIPLES = "application/n-triples"
 _PARTIAL = "S1TAT"
 #: Seconds the HTTP read waits beyond the time limit given to the engine (it answers a little after it).
 READ_SLACK = 2.0
+#: Seconds the HTTP read waits for the engine to apply a write (a big one takes a while: ~10 s per 100k triples).
+WRITE_WAIT = 3600.0
 #: Our named graphs among all the engine holds (``?prefix``: ``{base}graph/``), and those that say they are drafts.
 _OUR_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), ?prefix)) }"
 _DRAFT_GRAPHS = f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g a <{KG.DraftGraph}> }} }}"
@@ -67,6 +75,7 @@ class SparqlEngineStore:
         self._lock = threading.Lock()
         self._graphs: tuple[list[str], list[str]] | None = None  # (all of ours, those queries see)
         self._count: int | None = None
+        self._mirror: EngineMirror | None = None  # the writer's copy of our graphs (kg.engine_writes)
 
     def close(self) -> None:
         self._client.close()
@@ -154,6 +163,62 @@ class SparqlEngineStore:
         self._graphs = None
         self._count = None
 
+    @property
+    def union_default_graph(self) -> bool:
+        """Queries see the union of our graphs as their default graph (as the embedded store's do)."""
+        return True
+
+    def write_view(self) -> ox.Store:
+        """What the write core reads: our graphs, in memory, as they are on the engine (:mod:`kg.engine_writes`).
+
+        Raises:
+            StoreUnavailable: the engine cannot be reached.
+        """
+        if self._mirror is None:
+            named = "virtuoso" in self._send({"query": "ASK {}"}, _RESULTS, 5.0).headers.get("server", "").lower()
+            self._mirror = EngineMirror(
+                lambda: fetch_quads(self.all_graphs(), self.quads),
+                self._write_version,
+                self._update,
+                lambda graph: graph.startswith(self._prefix),
+                named_blank_nodes=named,
+            )
+        return self._mirror.view()
+
+    def commit(self, diff: Diff, drop_graphs: tuple[ox.NamedNode, ...] = ()) -> None:
+        """Apply a diff the gate validated, in one update request (all or nothing on the engine).
+
+        Raises:
+            UnnamedBlankNode: it removes a blank node the engine cannot name.
+            StoreUnavailable: the engine cannot be reached.
+            OSError: the engine refused the update.
+        """
+        if self._mirror is None:
+            self.write_view()
+        assert self._mirror is not None
+        try:
+            self._mirror.commit(diff, drop_graphs)
+        except (StoreUnavailable, EngineTimeout, OSError):
+            self._mirror.forget()  # whether the engine applied it is not known: read it again
+            raise
+        finally:
+            self.refresh()
+
+    def _write_version(self) -> str:
+        rows = _solutions(self._send({"query": ASK_VERSION}, _RESULTS, self.timeout).content)
+        return next((row["v"].value for row in rows), "")
+
+    def _update(self, text: str) -> None:
+        """Send one update request (form-encoded ``update``), waiting up to :data:`WRITE_WAIT` for it."""
+        try:
+            response = self._client.post(self.url, data={"update": text}, timeout=httpx.Timeout(10.0, read=WRITE_WAIT))
+        except httpx.TransportError as err:
+            raise StoreUnavailable(f"the SPARQL engine at {self.url} failed during a write ({err})") from err
+        if response.status_code in (502, 503, 504):
+            raise StoreUnavailable(f"the SPARQL engine at {self.url} answered {response.status_code} to a write")
+        if response.status_code not in (200, 204):
+            raise OSError(f"the SPARQL engine refused the write ({response.status_code}): {response.text[:500]}")
+
     def _graph_lists(self) -> tuple[list[str], list[str]]:
         """Our graphs, and those of them queries see (drafts left out); asked once, then remembered."""
         with self._lock:
@@ -165,6 +230,8 @@ class SparqlEngineStore:
         mine = {"prefix": ox.Literal(self._prefix)}
         listed = self._send({"query": pin(_OUR_GRAPHS, mine)}, _RESULTS, self.timeout)
         ours = sorted(row["g"].value for row in _solutions(listed.content))
+        written = self._send({"query": ASK_WRITTEN}, _RESULTS, self.timeout)  # graphs writes made outside the prefix
+        ours = sorted({*ours, *(row["g"].value for row in _solutions(written.content))})
         if self._include_drafts or not ours:
             return ours, ours
         asked = {"query": _DRAFT_GRAPHS, "named-graph-uri": ours, "default-graph-uri": ours[:1]}

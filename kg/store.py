@@ -82,6 +82,22 @@ class GraphStore(Protocol):
     def __len__(self) -> int: ...
 
 
+class WritableStore(GraphStore, Protocol):
+    """What the write core (:mod:`kg.writes`) needs beyond reads: the state it evaluates and judges a write on,
+    and the commit of a validated diff (the embedded store, or an engine: :mod:`kg.engine_writes`)."""
+
+    @property
+    def union_default_graph(self) -> bool: ...
+
+    def write_view(self) -> ox.Store:
+        """The data as a pyoxigraph store, read by :func:`kg.changes.update_diff` and the gate (never written)."""
+        ...
+
+    def commit(self, diff: Diff, drop_graphs: tuple[ox.NamedNode, ...] = ()) -> None:
+        """Apply a validated diff, all or nothing; ``drop_graphs`` (emptied by it) are removed too."""
+        ...
+
+
 class OxigraphStore:
     """:class:`GraphStore` over an embedded :class:`pyoxigraph.Store` (on disk or in memory)."""
 
@@ -113,8 +129,13 @@ class OxigraphStore:
         store.bulk_extend(quads)
         return cls(store, union_default_graph=union_default_graph)
 
-    def commit(self, diff: Diff) -> None:
-        """Apply a validated diff (see :mod:`kg.gate`) in one transaction where SPARQL can name every term.
+    def write_view(self) -> ox.Store:
+        """The store itself: the write core reads it under its lock."""
+        return self._store
+
+    def commit(self, diff: Diff, drop_graphs: tuple[ox.NamedNode, ...] = ()) -> None:
+        """Apply a validated diff (see :mod:`kg.gate`) in one transaction where SPARQL can name every term;
+        ``drop_graphs`` are then removed.
 
         SPARQL cannot name an existing blank node, so quads with blank nodes are removed one by one and added
         in a separate transaction; the project's own data mints no blank nodes.
@@ -134,6 +155,8 @@ class OxigraphStore:
         blank_added = [q for q in diff.added if _has_blank(q)]
         if blank_added:
             self._store.extend(blank_added)
+        for graph in drop_graphs:
+            self._store.remove_graph(graph)
         self._store.flush()
 
     @property

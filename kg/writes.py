@@ -26,7 +26,7 @@ from kg.errors import ShapeViolation, WriterBusy
 from kg.gate import Gate
 from kg.iris import Minter
 from kg.search import SearchIndex
-from kg.store import OxigraphStore
+from kg.store import OxigraphStore, WritableStore
 
 log = logging.getLogger("kg.writes")
 
@@ -45,7 +45,7 @@ class Writer:
     """Owns the read-write store, the gate and the data version.
 
     Args:
-        store: the store, opened read-write.
+        store: the store, opened read-write: the embedded one, or a SPARQL engine (:mod:`kg.engine_writes`).
         minter: the data's IRIs (the ontology graph the gate protects, the dumps' names).
         dump_dir: where the dumps are rewritten after each commit; None for none.
         version: the data version before the first write; each commit makes ``{version}-w{n}``.
@@ -55,7 +55,7 @@ class Writer:
 
     def __init__(
         self,
-        store: OxigraphStore,
+        store: WritableStore,
         minter: Minter,
         dump_dir: Path | None,
         version: str = "",
@@ -99,7 +99,7 @@ class Writer:
         """
         with self._locked():
             diff = update_diff(
-                self.store.raw,
+                self.store.write_view(),
                 text,
                 base_iri,
                 load_allowlist,
@@ -142,19 +142,18 @@ class Writer:
             self.gate.lock.release()
 
     def _apply(self, diff: Diff, drop_graphs: tuple[ox.NamedNode, ...] = ()) -> Committed:
-        diff = diff.against(self.store.raw)  # a GSP diff is worked out before the lock is taken
+        view = self.store.write_view()
+        diff = diff.against(view)  # a GSP diff is worked out before the lock is taken
         if not diff and not drop_graphs:
             return Committed(0, 0, self.version, 0)
-        verdict = self.gate.judge(self.store.raw, diff)
+        verdict = self.gate.judge(view, diff)
         if not verdict.report.conforms:
             count = len(verdict.report.results)
             raise ShapeViolation(verdict.report, f"The write was refused: {count} SHACL violation(s).")
-        self.store.commit(diff)
-        for graph in drop_graphs:  # before the listeners: readers must not see an emptied graph linger
-            self.store.raw.remove_graph(graph)
+        self.store.commit(diff, drop_graphs)  # before the listeners: readers must not see an emptied graph linger
         if self.search is not None:
-            try:
-                self.search.sync(self.store, self.minter, diff)
+            try:  # the search index reads the committed state through the same view the gate reads
+                self.search.sync(OxigraphStore(self.store.write_view()), self.minter, diff)
             except sqlite3.Error:  # the data is committed: its readers must still hear of it; `kg build` rebuilds
                 log.exception("updating the search index after a write failed")
         self.writes += 1

@@ -53,12 +53,17 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     view: CheckpointView | None = None
     forward: WriteForwarder | None = None
     pointer = settings.runtime_dir / POINTER if settings.runtime_dir else None
+    engine = (
+        SparqlEngineStore(settings.store_url, base_iri=settings.base_iri, timeout=settings.query_timeout)
+        if store is None and settings.store_url is not None
+        else None
+    )
     if store is None and pointer is not None and pointer.exists():
-        view = CheckpointView(pointer)
+        view = CheckpointView(pointer, engine=engine)
         store = view.store
         forward = WriteForwarder(settings.runtime_dir / WRITER_SOCKET)  # type: ignore[operator]
-    elif store is None and settings.store_url is not None:
-        store = SparqlEngineStore(settings.store_url, base_iri=settings.base_iri, timeout=settings.query_timeout)
+    elif engine is not None:
+        store = engine
     elif store is None:
         store = OxigraphStore.open(settings.store_path, read_only=not writable)
     # A remote engine's query is only awaited in its thread, which returns soon after the engine's own limit:
@@ -94,13 +99,13 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     app.state.writer = None
     if view is not None:
 
-        def follow(new_store: OxigraphStore, version: str) -> None:
+        def follow(new_store: GraphStore, version: str) -> None:
             app.state.store = new_store
             executor.use(new_store)
             app.state.data_version = version
 
         view.on_change = follow
-    elif writable and isinstance(store, OxigraphStore):  # an in-memory store passed in is writable too (tests)
+    elif writable and isinstance(store, OxigraphStore | SparqlEngineStore):  # a store passed in too (tests)
         writer = Writer(
             store,
             Minter(settings.base_iri),

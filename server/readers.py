@@ -4,6 +4,9 @@ The supervisor's process owns the read-write store (server/supervisor.py). After
 checkpoint (:class:`kg.store.Snapshots`: hard links, milliseconds) and :func:`publish`es it; each reader
 checks the pointer before every request (one ``stat``) and reopens read-only on a new checkpoint, so a client
 reads its own write on its next request, whichever process answers it.
+
+Over a SPARQL engine (``KG_STORE``) there is no checkpoint: the pointer carries only the data version, and a
+reader that sees it move forgets the graphs and the count its engine store remembers.
 """
 
 from __future__ import annotations
@@ -13,17 +16,20 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from kg.store import OxigraphStore
+from kg.remote_store import SparqlEngineStore
+from kg.store import GraphStore, OxigraphStore
 
 POINTER = "current.json"
 WRITER_SOCKET = "writer.sock"
 PROCESSES = "processes.json"
 
 
-def publish(runtime_dir: Path, checkpoint: Path, version: str) -> None:
-    """Point the readers at ``checkpoint`` (atomically: a reader sees the old pointer or the new one)."""
+def publish(runtime_dir: Path, checkpoint: Path | None, version: str) -> None:
+    """Point the readers at ``checkpoint`` (None over an engine), atomically: a reader sees the old pointer or
+    the new one."""
     tmp = runtime_dir / (POINTER + ".tmp")
-    tmp.write_text(json.dumps({"path": str(checkpoint), "version": version}), encoding="utf-8")
+    path = "" if checkpoint is None else str(checkpoint)
+    tmp.write_text(json.dumps({"path": path, "version": version}), encoding="utf-8")
     os.replace(tmp, runtime_dir / POINTER)
 
 
@@ -33,15 +39,24 @@ class CheckpointView:
     Args:
         pointer: the pointer file :func:`publish` writes.
         on_change: called with the new store and data version after a reopen.
+        engine: the engine store to follow instead of checkpoints (``KG_STORE``).
     """
 
-    def __init__(self, pointer: Path, on_change: Callable[[OxigraphStore, str], None] | None = None) -> None:
+    def __init__(
+        self,
+        pointer: Path,
+        on_change: Callable[[GraphStore, str], None] | None = None,
+        engine: SparqlEngineStore | None = None,
+    ) -> None:
         self.pointer = pointer
         self.on_change = on_change
+        self.engine = engine
         self._key: tuple[int, int] | None = None
         self.path = ""
         self.version = ""
-        self.store: OxigraphStore
+        self.store: GraphStore
+        if engine is not None:
+            self.store = engine
         self.refresh()
 
     def refresh(self) -> None:
@@ -56,7 +71,9 @@ class CheckpointView:
         if key == self._key:
             return
         target = json.loads(self.pointer.read_text(encoding="utf-8"))
-        if target["path"] != self.path:
+        if self.engine is not None:
+            self.engine.refresh()
+        elif target["path"] != self.path:
             self.store = OxigraphStore.open(Path(target["path"]), read_only=True)
             self.path = target["path"]
         self.version = target["version"]

@@ -176,7 +176,8 @@ class Settings:
             refused with 503 and ``Retry-After`` rather than queued for as long as a big write takes.
         load_allowlist: documents that SPARQL ``LOAD`` may fetch (none by default).
         store_url: serve the data a SPARQL engine holds (``KG_STORE``, its query endpoint) instead of the
-            embedded store at ``store_path``: queries go to the engine (kg/remote_store.py); read-only for now.
+            embedded store at ``store_path``: queries go to the engine (kg/remote_store.py), and so do writes
+            when there is a write token (kg/engine_writes.py).
         service_allowlist: the only endpoints a query may call with ``SERVICE`` (exact IRIs, from the
             comma-separated ``KG_SERVICE_ALLOWLIST``); anything else, loopback and private addresses included,
             is refused with 400 (server/federation.py).
@@ -213,10 +214,6 @@ class Settings:
             value = getattr(self, f.name)
             if rule is not None and not rule.check(value):
                 raise SettingError(rule.name, _shown(rule, value), rule.accepts)
-        if self.store_url is not None and self.write_token is not None:  # the write core on engines comes later
-            raise SettingError(
-                "KG_WRITE_TOKEN", "(hidden)", "no value while KG_STORE is set: an engine store is read-only"
-            )
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

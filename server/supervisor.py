@@ -227,13 +227,21 @@ class Supervisor:
     def _start_writer(self) -> None:
         from server.app import create_app
 
-        store = OxigraphStore.open(self.settings.store_path, read_only=False)
-        snapshots = Snapshots(self.settings.store_path.with_name("snapshots"))
-        app = create_app(replace(self.settings, runtime_dir=None), store)
-        publish(self.runtime_dir, snapshots.take(store), app.state.data_version)
+        if self.settings.store_url is not None:  # an engine: the readers query it too, and need no checkpoint
+            app = create_app(replace(self.settings, runtime_dir=None))
+            publish(self.runtime_dir, None, app.state.data_version)
 
-        def on_commit(version: str) -> None:  # before the write is acknowledged: readers see it next request
-            publish(self.runtime_dir, snapshots.take(store), version)
+            def on_commit(version: str) -> None:
+                publish(self.runtime_dir, None, version)
+
+        else:
+            store = OxigraphStore.open(self.settings.store_path, read_only=False)
+            snapshots = Snapshots(self.settings.store_path.with_name("snapshots"))
+            app = create_app(replace(self.settings, runtime_dir=None), store)
+            publish(self.runtime_dir, snapshots.take(store), app.state.data_version)
+
+            def on_commit(version: str) -> None:  # before the write is acknowledged: readers see it next request
+                publish(self.runtime_dir, snapshots.take(store), version)
 
         app.state.writer.listeners.append(on_commit)
         self.writer_server = _WriterServer(uvicorn_config(app, uds=str(self.runtime_dir / WRITER_SOCKET)))

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from kg.build import BuildResult
-from kg.engines.virtuoso import VirtuosoInstance, load_build, missing
+from kg.engines.virtuoso import VirtuosoInstance, allow_updates, load_build, missing
 
 BACKENDS = ["embedded", "virtuoso"]
 
@@ -28,6 +28,7 @@ def start_virtuoso(directory_factory: pytest.TempPathFactory, built: BuildResult
     instance.start()
     try:
         load_build(built.store_path, load_dir, instance.isql)
+        allow_updates(instance.isql)
     except BaseException:
         instance.destroy()
         raise

@@ -1,4 +1,5 @@
-"""Writes on the real server: bearer token, SHACL gate (422 and nothing written), protected data, GSP writes."""
+"""Writes on the real server: bearer token, SHACL gate (422 and nothing written), protected data, GSP writes —
+on the embedded store and on Virtuoso (issue 15: a private Virtuoso for this module, written through the same core)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from rdflib import Graph
 
 from kg.build import BuildResult
 from tests.conftest import LiveServer, serve
+from tests.engines import BACKENDS, start_virtuoso
 
 TOKEN = "test-token-4f1c"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -23,13 +25,22 @@ ALT = "http://www.w3.org/2004/02/skos/core#altLabel"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
-@pytest.fixture(scope="module")
-def writable(built: BuildResult, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A server with a write token, on its own copy of the built store."""
+@pytest.fixture(scope="module", params=BACKENDS)
+def writable(
+    request: pytest.FixtureRequest, built: BuildResult, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """A server with a write token, on its own copy of the built store, or on a private Virtuoso holding it."""
     copy = tmp_path_factory.mktemp("writable")
     shutil.copytree(built.store_path, copy / "store")
     shutil.copytree(built.dump_dir, copy / "dumps")
-    yield from serve(copy, {"KG_WRITE_TOKEN": TOKEN})
+    if request.param == "embedded":
+        yield from serve(copy, {"KG_WRITE_TOKEN": TOKEN})
+        return
+    instance = start_virtuoso(tmp_path_factory, built)
+    try:
+        yield from serve(copy, {"KG_WRITE_TOKEN": TOKEN, "KG_STORE": instance.sparql_url})
+    finally:
+        instance.destroy()
 
 
 def ask(url: str, query: str) -> bool:
@@ -40,8 +51,8 @@ def count(url: str) -> int:
     return httpx.get(url + "health").json()["triples"]
 
 
-def test_read_only_server_refuses_writes_with_403(server_url: str) -> None:
-    r = httpx.post(server_url + "update", data={"update": "CLEAR ALL"}, headers=AUTH)
+def test_read_only_server_refuses_writes_with_403(backend_url: str) -> None:
+    r = httpx.post(backend_url + "update", data={"update": "CLEAR ALL"}, headers=AUTH)
     assert r.status_code == 403
     assert "read-only" in r.text
 

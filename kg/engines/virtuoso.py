@@ -212,11 +212,28 @@ def checkpoint(isql: Isql) -> None:
     isql.run("checkpoint;")
 
 
+def allow_updates(isql: Isql) -> None:
+    """Let SPARQL protocol requests update the engine (``GRANT SPARQL_UPDATE TO "SPARQL"``), as the writes of
+    ``kg serve --store`` need: then anyone who reaches the engine's endpoint may write, so it must listen only
+    where our server reaches it (loopback, a private network).
+
+    Raises:
+        VirtuosoError: the grant failed (other than because it was already given).
+    """
+    try:
+        isql.run('GRANT SPARQL_UPDATE TO "SPARQL";')
+    except VirtuosoError as err:
+        if "already have role" not in str(err):
+            raise
+
+
 def load_build(store_path: Path, load_dir: Path, isql: Isql, *, replace_graphs: tuple[str, ...] = ()) -> float:
     """Load a store ``kg build`` wrote into Virtuoso, one named graph per source (N-Quads keep the graph names).
 
     The quads are written to ``load_dir/kg.nq`` (which the server must be allowed to read) and bulk-loaded; the
-    store's graphs and ``replace_graphs`` (what the engine held of ours before) are emptied first.
+    store's graphs and ``replace_graphs`` (what the engine held of ours before) are emptied first, and so is
+    what writes kept there (:mod:`kg.engine_writes`: its bookkeeping, our default graph), as a rebuild of the
+    embedded store starts again from the sources.
 
     Returns:
         The seconds the engine took (clearing, loading, checkpoint).
@@ -227,13 +244,16 @@ def load_build(store_path: Path, load_dir: Path, isql: Isql, *, replace_graphs: 
     """
     import pyoxigraph as ox  # only here: the lifecycle part of this module needs no RDF library
 
+    from kg.engine_writes import DEFAULT_GRAPH, WRITES_GRAPH
+
     store = ox.Store.read_only(str(store_path))
     load_dir.mkdir(parents=True, exist_ok=True)
     for old in load_dir.glob("*.nq"):
         old.unlink()
     store.dump(output=str(load_dir / "kg.nq"), format=ox.RdfFormat.N_QUADS)
     graphs = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
-    return bulk_load(isql, load_dir.resolve(), "*.nq", replace_graphs=tuple(sorted(graphs | set(replace_graphs))))
+    replaced = graphs | set(replace_graphs) | {WRITES_GRAPH, DEFAULT_GRAPH}
+    return bulk_load(isql, load_dir.resolve(), "*.nq", replace_graphs=tuple(sorted(replaced)))
 
 
 class VirtuosoInstance:

@@ -146,11 +146,11 @@ def _document(body: bytes, content_type: str, graph: ox.NamedNode | ox.DefaultGr
 
 
 def _existing(writer: Writer, graph: ox.NamedNode | ox.DefaultGraph) -> list[ox.Quad]:
-    return list(writer.store.raw.quads_for_pattern(None, None, None, graph))
+    return list(writer.store.write_view().quads_for_pattern(None, None, None, graph))
 
 
 def _exists(writer: Writer, graph: ox.NamedNode | ox.DefaultGraph) -> bool:
-    return isinstance(graph, ox.DefaultGraph) or writer.store.raw.contains_named_graph(graph)
+    return isinstance(graph, ox.DefaultGraph) or writer.store.write_view().contains_named_graph(graph)
 
 
 async def _gsp_apply(
