@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from config import BENCH, DATA, HTTP_ORDER, ROOT, Config, log
 from corpus import parse_size, write_corpus
 from measure import Client, Floor, Measurement, measure_http, run_wrk
-from peer_virtuoso import VirtuosoServer
+from peer_virtuoso import KgOnVirtuoso, VirtuosoServer
 from peers import (
     KgServer,
     OxigraphServer,
@@ -30,6 +30,7 @@ from peers import (
 from workloads import (
     FLOOR,
     OURS,
+    OURS_ON_VIRTUOSO,
     OXIGRAPH,
     RDFLIB,
     VIRTUOSO,
@@ -190,6 +191,8 @@ def make_peer(system: str, label: str, build_dir: Path, server_env: dict[str, st
         return OxigraphServer(workdir)
     if system == VIRTUOSO:
         return VirtuosoServer(workdir)
+    if system == OURS_ON_VIRTUOSO:
+        return KgOnVirtuoso(workdir, build_dir, {"KG_QUERY_TIMEOUT": limit, **server_env})
     if system == RDFLIB:
         return RdflibServer(workdir)
     raise ValueError(system)
@@ -251,7 +254,7 @@ def run_size(
 
     # Our build, then the floor (pyoxigraph in-process, on our store).
     built = (DATA / label / "build" / "store" / "CURRENT").exists()
-    if (OURS in systems or FLOOR in systems) and not (only is not None and built):
+    if {OURS, FLOOR, OURS_ON_VIRTUOSO} & set(systems) and not (only is not None and built):
         result["loads"][OURS] = build_ours(label, corpus, quads)
         result["loads"][FLOOR] = load_floor(label, corpus, quads)
     if FLOOR in systems:
@@ -326,7 +329,7 @@ def run_size(
             if monitor is not None:
                 monitor.stop()
             peer.stop()
-            if system in (OXIGRAPH, VIRTUOSO):
+            if system in (OXIGRAPH, VIRTUOSO, OURS_ON_VIRTUOSO):
                 shutil.rmtree(peer.workdir, ignore_errors=True)
 
     if OURS in systems and validate:
