@@ -87,6 +87,7 @@ bench: $(STAMP)
 	bench/.venv/bin/python bench/run.py --sizes $(BENCH_SIZES) $(BENCH_ARGS)
 
 # The bounded load test against a server started with a write token: make load URL=… TOKEN=…
+# (several servers in front of one engine: URL=http://127.0.0.1:8001/,http://127.0.0.1:8002/; docs/deployment.md)
 load: $(STAMP)
 	$(BIN)/python bench/load.py --url $(or $(URL),http://$(HOST):$(PORT)/) $(if $(TOKEN),--token $(TOKEN)) --clients 50 --seconds 60
 

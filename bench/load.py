@@ -2,9 +2,12 @@
 downloads and a trickle of authenticated, SHACL-gated writes. Loopback only; stops by itself.
 
     python bench/load.py --url http://127.0.0.1:8000/ --token SECRET --clients 50 --seconds 60
+    python bench/load.py --url http://127.0.0.1:8001/,http://127.0.0.1:8002/ --clients 16 --seconds 20
 
-Reports requests, errors (any 5xx, transport error, or unexpected status), p50/p99 latency per kind, and
-checks that every acknowledged write is in the store afterwards (no lost write).
+Several URLs (comma-separated) are several `kg serve` in front of one engine (docs/deployment.md): the clients
+are spread over them, as a reverse proxy would spread them. Reports requests, errors (any 5xx, transport error,
+or unexpected status), p50/p99 latency per kind, and checks that every acknowledged write is in the store
+afterwards, as every URL answers it (no lost write, no reader left behind).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import itertools
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -86,22 +90,30 @@ async def _client(
         stats.record(kind, time.perf_counter() - started)
 
 
-async def run_load(url: str, token: str | None, clients: int, seconds: float, write_every: int = 40) -> Stats:
-    """Run the mix against ``url`` (which must be a loopback address) and check the writes afterwards."""
-    host = urlparse(url).hostname or ""
-    if not (host.startswith("127.") or host in ("localhost", "::1")):
-        raise SystemExit(f"refusing to load {host}: loopback addresses only")
+async def run_load(
+    url: str | Sequence[str], token: str | None, clients: int, seconds: float, write_every: int = 40
+) -> Stats:
+    """Run the mix against ``url`` (loopback addresses only; several: client n uses the n-th, round robin) and
+    check the writes afterwards on every one."""
+    urls = [url] if isinstance(url, str) else list(url)
+    for each in urls:
+        host = urlparse(each).hostname or ""
+        if not (host.startswith("127.") or host in ("localhost", "::1")):
+            raise SystemExit(f"refusing to load {host}: loopback addresses only")
     stats = Stats()
     deadline = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-        await asyncio.gather(*(_client(client, url, token, deadline, stats, n, write_every) for n in range(clients)))
+        await asyncio.gather(
+            *(_client(client, urls[n % len(urls)], token, deadline, stats, n, write_every) for n in range(clients))
+        )
         if stats.writes_acknowledged:
             query = f"SELECT ?l WHERE {{ <{PERSON}> <{ALT}> ?l }}"
-            r = await client.get(url + "sparql", params={"query": query})
-            present = {b["l"]["value"] for b in r.json()["results"]["bindings"]}
-            lost = [w for w in stats.writes_acknowledged if w not in present]
-            stats.errors.extend(f"lost write: {w}" for w in lost)
+            for each in urls:
+                r = await client.get(each + "sparql", params={"query": query})
+                present = {b["l"]["value"] for b in r.json()["results"]["bindings"]}
+                lost = [w for w in stats.writes_acknowledged if w not in present]
+                stats.errors.extend(f"lost write at {each}: {w}" for w in lost)
     return stats
 
 
@@ -130,13 +142,14 @@ def report(stats: Stats, seconds: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", default="http://127.0.0.1:8000/")
+    parser.add_argument("--url", default="http://127.0.0.1:8000/", help="one URL, or several comma-separated")
     parser.add_argument("--token", default=None, help="bearer token for the writes (none: reads only)")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--write-every", type=int, default=40, help="one write per N requests of each client")
     args = parser.parse_args()
-    stats = asyncio.run(run_load(args.url, args.token, args.clients, args.seconds, args.write_every))
+    urls = [u.strip() for u in args.url.split(",") if u.strip()]
+    stats = asyncio.run(run_load(urls, args.token, args.clients, args.seconds, args.write_every))
     print(report(stats, args.seconds))
     sys.exit(1 if stats.errors else 0)
 

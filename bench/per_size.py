@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from config import DATA, HTTP_ORDER, ROOT, Config, log
 from corpus import ensure_corpus, parse_size
 from measure import Client, Floor, Measurement, measure_http, run_wrk
-from peer_virtuoso import VirtuosoServer
+from peer_virtuoso import KgOnVirtuoso, VirtuosoServer
 from peers import (
     KgServer,
     OxigraphServer,
@@ -29,6 +29,7 @@ from peers import (
 from workloads import (
     FLOOR,
     OURS,
+    OURS_ON_VIRTUOSO,
     OXIGRAPH,
     RDFLIB,
     VIRTUOSO,
@@ -161,6 +162,8 @@ def make_peer(system: str, label: str, build_dir: Path, server_env: dict[str, st
         return OxigraphServer(workdir)
     if system == VIRTUOSO:
         return VirtuosoServer(workdir)
+    if system == OURS_ON_VIRTUOSO:
+        return KgOnVirtuoso(workdir, build_dir, {"KG_QUERY_TIMEOUT": limit, **server_env})
     if system == RDFLIB:
         return RdflibServer(workdir)
     raise ValueError(system)
@@ -222,7 +225,7 @@ def run_size(
 
     # Our build, then the floor (pyoxigraph in-process, on our store).
     built = (DATA / label / "build" / "store" / "CURRENT").exists()
-    if (OURS in systems or FLOOR in systems) and not (only is not None and built):
+    if {OURS, FLOOR, OURS_ON_VIRTUOSO} & set(systems) and not (only is not None and built):
         result["loads"][OURS] = build_ours(label, corpus, quads)
         result["loads"][FLOOR] = load_floor(label, corpus, quads)
     if FLOOR in systems:
@@ -297,7 +300,7 @@ def run_size(
             if monitor is not None:
                 monitor.stop()
             peer.stop()
-            if system in (OXIGRAPH, VIRTUOSO):
+            if system in (OXIGRAPH, VIRTUOSO, OURS_ON_VIRTUOSO):
                 shutil.rmtree(peer.workdir, ignore_errors=True)
 
     if OURS in systems and validate:

@@ -6,16 +6,17 @@ import math
 import statistics
 from typing import Any
 
-from workloads import FLOOR, OURS, OXIGRAPH, RDFLIB, VIRTUOSO
+from workloads import FLOOR, OURS, OURS_ON_VIRTUOSO, OXIGRAPH, RDFLIB, VIRTUOSO
 
 LABELS = {
     FLOOR: "pyoxigraph in-process",
     OURS: "kg serve (ours)",
     OXIGRAPH: "oxigraph serve",
     VIRTUOSO: "Virtuoso 7",
+    OURS_ON_VIRTUOSO: "kg serve on Virtuoso",
     RDFLIB: "rdflib-endpoint",
 }
-SYSTEMS = (FLOOR, OURS, OXIGRAPH, VIRTUOSO, RDFLIB)
+SYSTEMS = (FLOOR, OURS, OXIGRAPH, VIRTUOSO, OURS_ON_VIRTUOSO, RDFLIB)
 SMALL = ("lookup", "two-hop", "describe")
 AGGFILTER = ("aggregate", "text-contains", "text-regex")
 GiB = 2**30

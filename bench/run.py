@@ -1,6 +1,6 @@
 """The benchmark runner: every system, every workload, on the same synthetic corpus, at each size.
 
-    python bench/run.py --sizes 100k,1M [--quick] [--systems kg,oxigraph,virtuoso,rdflib]
+    python bench/run.py --sizes 100k,1M [--quick] [--systems kg,oxigraph,virtuoso,kg-virtuoso,rdflib]
 
 For each size: generate (or reuse) the corpus, load it into each system (timed: the bulk-load workload), start
 each as a real loopback server, warm up, time every workload (min / median / p99 of repeated runs), drive the
@@ -120,7 +120,7 @@ def merge_results(saved: dict[str, Any], new: dict[str, Any], systems: list[str]
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "100k,1M"), help="e.g. 100k,1M,10M")
-    parser.add_argument("--systems", default="pyoxigraph,kg,oxigraph,virtuoso,rdflib")
+    parser.add_argument("--systems", default="pyoxigraph,kg,oxigraph,virtuoso,kg-virtuoso,rdflib")
     parser.add_argument("--quick", action="store_true", help="fewer runs, shorter wrk runs, tighter time limits")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--report-only", action="store_true", help="re-render the report from saved results")

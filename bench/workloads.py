@@ -26,10 +26,13 @@ PREFIX oa: <http://www.w3.org/ns/oa#>
 """
 
 # Systems, by key: our `kg serve`, pyoxigraph in-process (no HTTP), `oxigraph serve-read-only`, Virtuoso 7,
-# rdflib-endpoint.
+# `kg serve --store` over a private Virtuoso 7 (issue 15), rdflib-endpoint.
 OURS, FLOOR, OXIGRAPH, VIRTUOSO, RDFLIB = "kg", "pyoxigraph", "oxigraph", "virtuoso", "rdflib"
-ALL_SYSTEMS = (FLOOR, OURS, OXIGRAPH, VIRTUOSO, RDFLIB)
-HTTP_SYSTEMS = (OURS, OXIGRAPH, VIRTUOSO, RDFLIB)
+OURS_ON_VIRTUOSO = "kg-virtuoso"
+#: Our own server, whatever its store: same routes (``/sparql``, entity pages, ``/dumps/``).
+KG_SERVERS = (OURS, OURS_ON_VIRTUOSO)
+ALL_SYSTEMS = (FLOOR, OURS, OXIGRAPH, VIRTUOSO, OURS_ON_VIRTUOSO, RDFLIB)
+HTTP_SYSTEMS = (OURS, OXIGRAPH, VIRTUOSO, OURS_ON_VIRTUOSO, RDFLIB)
 
 
 @dataclass(frozen=True)
@@ -72,14 +75,14 @@ class Request:
 
 
 def query_path(system: str) -> str:
-    return {OURS: "/sparql", OXIGRAPH: "/query", VIRTUOSO: "/sparql", RDFLIB: "/"}[system]
+    return {OURS: "/sparql", OXIGRAPH: "/query", VIRTUOSO: "/sparql", OURS_ON_VIRTUOSO: "/sparql", RDFLIB: "/"}[system]
 
 
 def request_for(workload: Workload, system: str) -> Request | None:
     """The HTTP request a system gets for a workload (None: not applicable)."""
     if system not in workload.systems or system == FLOOR:
         return None
-    if workload.path is not None and system == OURS:
+    if workload.path is not None and system in KG_SERVERS:
         return Request("GET", workload.path, {"Accept": workload.accept})
     if workload.query is None:
         return None
@@ -180,7 +183,7 @@ def workloads(subj: Subjects) -> list[Workload]:
             "page",
             path=subj.person_path,
             accept="text/html",
-            systems=(OURS,),
+            systems=KG_SERVERS,
         ),
     ]
     # A competency query that calls a SERVICE (CQ13 asks Wikidata) would leave the machine: not run.
@@ -224,7 +227,7 @@ def workloads(subj: Subjects) -> list[Workload]:
             "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
             accept=TURTLE,
             path="/dumps/all.ttl",
-            systems=(OURS, OXIGRAPH, VIRTUOSO, RDFLIB),
+            systems=HTTP_SYSTEMS,
             stream=True,
         ),
     ]
@@ -235,7 +238,9 @@ __all__ = [
     "ALL_SYSTEMS",
     "FLOOR",
     "HTTP_SYSTEMS",
+    "KG_SERVERS",
     "OURS",
+    "OURS_ON_VIRTUOSO",
     "OXIGRAPH",
     "RDFLIB",
     "VIRTUOSO",
