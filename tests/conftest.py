@@ -70,6 +70,24 @@ def live_server(built: BuildResult) -> Iterator[LiveServer]:
     yield from serve(built.store_path.parent)
 
 
+def wait_until_healthy(
+    process: subprocess.Popen[bytes], url: str, log: Path, *, seconds: float, what: str, poll: float = 0.05
+) -> None:
+    """Wait until the server at ``url`` answers ``/health``; fail with its log if ``process`` exits or time runs out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"{what} exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(url + "health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} did not answer /health within {seconds:g} s:\n{log.read_text()}")
+        time.sleep(poll)
+
+
 def serve(build_dir: Path, env: dict[str, str] | None = None) -> Iterator[LiveServer]:
     """Run `kg serve` on ``build_dir`` until the generator is closed."""
     port = free_port()
@@ -82,19 +100,9 @@ def serve(build_dir: Path, env: dict[str, str] | None = None) -> Iterator[LiveSe
         env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60  # a writer and readers over an engine take longer on a loaded machine
     try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"kg serve exited with {process.returncode}:\n{Path(log.name).read_text()}")
-            try:
-                if httpx.get(url + "health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("kg serve did not answer /health within 60 s")
-            time.sleep(0.05)
+        # 60 s: a writer and readers over an engine take longer on a loaded machine
+        wait_until_healthy(process, url, Path(log.name), seconds=60, what="kg serve")
         yield LiveServer(url, process)
     finally:
         process.terminate()

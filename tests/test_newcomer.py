@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,7 +19,7 @@ from kg.build import BuildResult
 from kg.queries import examples
 from kg.store import OxigraphStore
 from tests.conformance.server import running_server
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The only commands on the newcomer's PATH: what `make serve` runs by name (make runs recipes with /bin/sh).
@@ -80,7 +79,8 @@ def test_query_page_without_the_editor_is_a_plain_form_with_every_example(withou
     assert r.status_code == 200, r.text
     page = Page(r.text)
     assert page.scripts == 0 and "/static/yasgui/" not in r.text
-    assert [(f.get("method"), f.get("action")) for f in page.forms] == [("post", "/sparql")]
+    # the query form, after the site header's search box
+    assert [(f.get("method"), f.get("action")) for f in page.forms] == [("get", "/search"), ("post", "/sparql")]
     assert page.fields["query"].strip() == examples()[0].text.strip()
     assert "format" in page.fields and {"json", "csv", "turtle"} <= set(page.options)
     assert page.links[-len(examples()) :] == [f"/query?example={q.cq_id}" for q in examples()]
@@ -141,23 +141,13 @@ def test_make_serve_with_only_python3_and_make_serves_the_plain_form(tmp_path: P
             start_new_session=True,  # its own process group: make, kg serve and its serving processes
         )
     try:
-        deadline = time.monotonic() + 900  # a fresh venv: pip installs every dependency (from its cache if it can)
-        while True:
-            if make.poll() is not None:
-                pytest.fail(f"make serve exited with {make.returncode}:\n{log_path.read_text()}")
-            try:
-                if httpx.get(url + "health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"make serve did not answer within 15 minutes:\n{log_path.read_text()}")
-            time.sleep(0.2)
+        # 15 minutes: a fresh venv, where pip installs every dependency (from its cache if it can)
+        wait_until_healthy(make, url, log_path, seconds=900, what="make serve", poll=0.2)
         assert not (clone / "node_modules").exists()
         page = httpx.get(url + "query")
         assert page.status_code == 200, page.text
         form = Page(page.text)
-        assert form.scripts == 0 and form.forms[0].get("action") == "/sparql"
+        assert form.scripts == 0 and form.forms[-1].get("action") == "/sparql"
         answer = httpx.post(url + "sparql", data={"query": form.fields["query"], "format": "csv"})
         assert answer.status_code == 200, answer.text
         assert "Nakatani Gen" in answer.text
