@@ -5,9 +5,19 @@ Answers come back as the same pyoxigraph objects the embedded store gives (``Que
 
 The named-graph policy is :mod:`kg.store`'s. An engine's own default graph is not ours: Virtuoso's, for one, is
 every graph it holds, its system graphs included (``virtrdf#``, ``ldp#``…). So a query that does not name its
-dataset is sent with our graphs — those under ``{base}graph/``, less the draft graphs unless ``include_drafts``
-— as both its ``default-graph-uri`` and its ``named-graph-uri`` (SPARQL 1.1 Protocol §2.1.4). A request's own
-dataset is passed on as it is; a query's ``FROM``/``FROM NAMED`` are left to the engine.
+dataset must see only our graphs — those under ``{base}graph/``, less the draft graphs unless ``include_drafts``
+— as its default graph and its named graphs. How it is told so is chosen once, by what the engine accepts:
+
+- Virtuoso: the graphs it must *not* see, as ``define input:default-graph-exclude`` and
+  ``input:named-graph-exclude`` pragmas in front of the query (NOT FROM / NOT FROM NAMED,
+  https://docs.openlinksw.com/virtuoso/rdfgraphsecuritynotfrom/). They are the engine's few other graphs, so the
+  request stays small however many sources we have (938 graphs at 1M quads; sent as a list they made a 137 KB
+  request and 128 KB of response headers, docs/deployment.md). A graph group cannot do it alone: Virtuoso 7.2
+  takes one as ``default-graph-uri`` but refuses it in ``named-graph-uri`` (SP031).
+- Any other SPARQL 1.1 engine: our graphs as ``default-graph-uri`` and ``named-graph-uri`` (Protocol §2.1.4),
+  whose size grows with the number of graphs.
+
+A request's own dataset is passed on as it is; a query's ``FROM``/``FROM NAMED`` are left to the engine.
 
 Time limits: ``timeout`` (seconds) goes to the engine as Virtuoso's ``timeout`` parameter (milliseconds), and the
 HTTP read waits no longer. Virtuoso may then answer 200 with what it found so far (``X-SQL-State: S1TAT``): such an
@@ -26,13 +36,14 @@ import json
 import re
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import httpx
 import pyoxigraph as ox
 
 from kg.changes import Diff
 from kg.depth import check_depth
-from kg.engine_writes import ASK_VERSION, ASK_WRITTEN, EngineMirror, fetch_quads
+from kg.engine_writes import ASK_VERSION, ASK_WRITTEN, DEFAULT_GRAPH, WRITES_GRAPH, EngineMirror, fetch_quads
 from kg.errors import EngineTimeout, StoreUnavailable
 from kg.iris import KG, Minter
 from kg.queries import pin
@@ -47,11 +58,27 @@ _PARTIAL = "S1TAT"
 READ_SLACK = 2.0
 #: Seconds the HTTP read waits for the engine to apply a write (a big one takes a while: ~10 s per 100k triples).
 WRITE_WAIT = 3600.0
-#: Our named graphs among all the engine holds (``?prefix``: ``{base}graph/``), and those that say they are drafts.
-_OUR_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), ?prefix)) }"
-_DRAFT_GRAPHS = f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g a <{KG.DraftGraph}> }} }}"
+#: Every graph the engine holds (without the filter, Virtuoso 7.2 does not finish listing them), and the drafts.
+_ALL_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?g)) }"
+_DRAFT_GRAPHS = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g a <{KG.DraftGraph}> }} }}"
+#: Whether the engine takes Virtuoso's graph-exclusion pragmas (any other engine refuses the query).
+_EXCLUDE_PROBE = "define input:default-graph-exclude <urn:x-kg:probe> ASK {}"
+#: Never in our dataset, even before the graph list knows them: our bookkeeping (kg.engine_writes).
+_NEVER_OURS = frozenset({WRITES_GRAPH, DEFAULT_GRAPH})
+#: The dataset of a query when we have no graph at all (a graph nobody writes: the empty dataset).
+_NO_GRAPH = "urn:x-kg:no-graph"
 #: What makes a blank node label from another engine one pyoxigraph accepts (Virtuoso's are ``nodeID://b1``).
 _LABEL_JUNK = re.compile(r"[^A-Za-z0-9_]")
+
+
+@dataclass(frozen=True)
+class _Graphs:
+    """What the engine holds, as the store sorts it: ``ours`` (drafts included), the ``visible`` ones queries
+    see by default, and ``every`` graph the engine holds, its own and our bookkeeping included."""
+
+    ours: list[str]
+    visible: list[str]
+    every: frozenset[str]
 
 
 class SparqlEngineStore:
@@ -73,7 +100,8 @@ class SparqlEngineStore:
         self._include_drafts = include_drafts
         self._client = httpx.Client(timeout=httpx.Timeout(10.0, read=timeout + READ_SLACK))
         self._lock = threading.Lock()
-        self._graphs: tuple[list[str], list[str]] | None = None  # (all of ours, those queries see)
+        self._graphs: _Graphs | None = None
+        self._excludes: bool | None = None  # the engine takes the exclusion pragmas (asked once)
         self._count: int | None = None
         self._mirror: EngineMirror | None = None  # the writer's copy of our graphs (kg.engine_writes)
 
@@ -117,9 +145,8 @@ class SparqlEngineStore:
             params["default-graph-uri"] = list(dataset.default_graphs)
             params["named-graph-uri"] = list(dataset.named_graphs)
         elif not names_its_dataset(sparql):
-            visible = self._graph_lists()[1]
-            params["default-graph-uri"] = visible
-            params["named-graph-uri"] = visible
+            graphs = self._graph_lists()
+            params = self._scoped(sparql, graphs.visible, graphs)
         limit = self.timeout if timeout is None else max(0.001, min(timeout, self.timeout))
         triples = form in ("CONSTRUCT", "DESCRIBE")
         response = self._send(params, _TRIPLES if triples else _RESULTS, limit)
@@ -129,7 +156,7 @@ class SparqlEngineStore:
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
         """Every quad of our graphs that queries see, or those of one named graph."""
-        graphs = [graph] if graph is not None else self._graph_lists()[1]
+        graphs = [graph] if graph is not None else self._graph_lists().visible
         for name in graphs:
             node = ox.NamedNode(name)
             triples = self.query(
@@ -140,23 +167,22 @@ class SparqlEngineStore:
 
     def graphs(self) -> list[str]:
         """Our named graphs that queries see, sorted."""
-        return list(self._graph_lists()[1])
+        return list(self._graph_lists().visible)
 
     def __len__(self) -> int:
         """The quads in our named graphs (draft graphs included, as the embedded store counts them)."""
         if self._count is None:
-            ours = self._graph_lists()[0]
-            if not ours:
+            graphs = self._graph_lists()
+            if not graphs.ours:
                 return 0
-            counted = self.query(
-                "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", Dataset((ours[0],), tuple(ours))
-            )
-            self._count = int(next(iter(counted))["n"].value)  # type: ignore[arg-type]
+            params = self._scoped("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", graphs.ours, graphs)
+            counted = _solutions(self._send(params, _RESULTS, self.timeout).content)
+            self._count = int(next(iter(counted))["n"].value)
         return self._count
 
     def all_graphs(self) -> list[str]:
         """Our named graphs, draft graphs included (what a load replaces)."""
-        return list(self._graph_lists()[0])
+        return list(self._graph_lists().ours)
 
     def refresh(self) -> None:
         """Forget the graphs and the count, asked once and remembered (after a load changed them)."""
@@ -219,25 +245,47 @@ class SparqlEngineStore:
         if response.status_code not in (200, 204):
             raise OSError(f"the SPARQL engine refused the write ({response.status_code}): {response.text[:500]}")
 
-    def _graph_lists(self) -> tuple[list[str], list[str]]:
-        """Our graphs, and those of them queries see (drafts left out); asked once, then remembered."""
+    def _graph_lists(self) -> _Graphs:
+        """Our graphs, those of them queries see, and the engine's others; asked once, then remembered."""
         with self._lock:
             if self._graphs is None:
                 self._graphs = self._ask_graphs()
             return self._graphs
 
-    def _ask_graphs(self) -> tuple[list[str], list[str]]:
-        mine = {"prefix": ox.Literal(self._prefix)}
-        listed = self._send({"query": pin(_OUR_GRAPHS, mine)}, _RESULTS, self.timeout)
-        ours = sorted(row["g"].value for row in _solutions(listed.content))
+    def _ask_graphs(self) -> _Graphs:
+        if self._excludes is None:
+            self._excludes = self._takes_exclusions()
+        listed = _solutions(self._send({"query": _ALL_GRAPHS}, _RESULTS, self.timeout).content)
+        every = {row["g"].value for row in listed}
         written = self._send({"query": ASK_WRITTEN}, _RESULTS, self.timeout)  # graphs writes made outside the prefix
-        ours = sorted({*ours, *(row["g"].value for row in _solutions(written.content))})
-        if self._include_drafts or not ours:
-            return ours, ours
-        asked = {"query": _DRAFT_GRAPHS, "named-graph-uri": ours, "default-graph-uri": ours[:1]}
-        drafts = self._send(asked, _RESULTS, self.timeout)  # type: ignore[arg-type]
-        hidden = {row["g"].value for row in _solutions(drafts.content)}
-        return ours, [g for g in ours if g not in hidden]
+        outside = {row["g"].value for row in _solutions(written.content)}
+        ours = sorted(g for g in every if (g.startswith(self._prefix) or g in outside) and g not in _NEVER_OURS)
+        hidden: set[str] = set()
+        if not self._include_drafts and ours:
+            drafts = self._send({"query": _DRAFT_GRAPHS}, _RESULTS, self.timeout)
+            hidden = {row["g"].value for row in _solutions(drafts.content)}
+        return _Graphs(ours, [g for g in ours if g not in hidden], frozenset(every | _NEVER_OURS))
+
+    def _takes_exclusions(self) -> bool:
+        """Whether the engine takes Virtuoso's graph-exclusion pragmas (any other refuses the probe: 400)."""
+        try:
+            self._send({"query": _EXCLUDE_PROBE}, _RESULTS, 5.0)
+        except (SyntaxError, OSError):
+            return False
+        return True
+
+    def _scoped(self, sparql: str, graphs: list[str], known: _Graphs) -> dict[str, str | list[str]]:
+        """The request that gives ``sparql`` ``graphs`` as its default graph and its named graphs: the engine's
+        other graphs excluded by pragmas where it takes them (a small request), else ``graphs`` listed."""
+        if self._excludes:
+            shown = set(graphs)
+            pragmas = "".join(
+                f"define input:default-graph-exclude <{g}> define input:named-graph-exclude <{g}> "
+                for g in sorted(known.every - shown)
+            )
+            return {"query": pragmas + sparql}  # on the query's first line: the engine's line numbers stay ours
+        listed = graphs or [_NO_GRAPH]
+        return {"query": sparql, "default-graph-uri": listed, "named-graph-uri": listed}
 
     def _send(self, params: dict[str, str | list[str]], accept: str, limit: float) -> httpx.Response:
         """POST a query (form-encoded) with the engine's time limit; map its failures to ours."""
