@@ -1,17 +1,20 @@
 """Data-aware completion for the query editor: prefixes, classes and properties in use, and entities by label.
 
 The QLever UI showed the way (https://github.com/ad-freiburg/qlever-ui): suggestions come from the data, not
-from a vocabulary service on the internet. A :class:`CompletionTable` is computed once from the store (three
-queries: the VoID class and property partitions, and the labels with their uses) and then answers each keystroke
-from memory: classes and properties are a few hundred rows, scanned; entity labels are a sorted list of keys
-(each label from its start and from each of its words, case- and accent-folded) searched by bisection. It knows
-nothing of HTTP or of when the data changes: the server keeps one table per data version.
+from a vocabulary service on the internet. A :class:`CompletionTable` is computed once from the store (four
+queries: the VoID class and property partitions, the labels of named things, and their uses) and then answers
+each keystroke from memory: classes and properties are a few hundred rows, scanned; entity labels are a sorted
+list of keys (each label from its start and from each of its words, case- and accent-folded) searched by
+bisection, with the answers of one- and two-character prefixes computed ahead. It knows nothing of HTTP or of
+when the data changes: the server keeps the table of the data version it serves (server/routers/complete.py).
 """
 
 from __future__ import annotations
 
 import bisect
+import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -19,6 +22,7 @@ import pyoxigraph as ox
 
 from kg.iris import PREFIXES
 from kg.queries import load
+from kg.search import kind_of
 from kg.store import GraphStore
 
 #: What can be completed, in the order of the ``kind`` parameter's documentation.
@@ -27,6 +31,8 @@ KINDS = ("prefix", "class", "property", "entity")
 MAX_LIMIT = 100
 #: One past the highest code point: every key starting with ``q`` sorts before ``q + _END``.
 _END = "\U0010ffff"
+#: The kinds of :func:`kg.search.kind_of` that complete as entities by label.
+_NAMED_KINDS = ("entity", "concept", "source")
 
 
 @dataclass(frozen=True)
@@ -115,43 +121,86 @@ def _terms(rows: Iterable[ox.QuerySolution], term: str, count: str) -> list[Sugg
     return sorted(terms, key=lambda t: (-t.count, t.iri))
 
 
+_WORD_START = re.compile(r"(?<![^\W_])[^\W_]")
+
+
 def _word_starts(folded: str) -> list[int]:
-    """Where each word of a folded label starts (after a space or punctuation)."""
-    return [i for i, c in enumerate(folded) if c.isalnum() and (i == 0 or not folded[i - 1].isalnum())]
+    """Where each word of a folded label starts (a letter or digit after a space or punctuation).
+
+    >>> _word_starts("nakatani gen (2025)")
+    [0, 9, 14]
+    """
+    return [m.start() for m in _WORD_START.finditer(folded)]
+
+
+def named_labels(rows: Iterable[ox.QuerySolution]) -> dict[tuple[str, str, str | None], None]:
+    """The (entity, label, language) of the rows of ``complete_labels`` whose node is a named thing.
+
+    Named things are what the search index calls entities, concepts and sources (:func:`kg.search.kind_of`):
+    persons, organisations, places, posts, events, concepts, sources. Statements are left out (their labels are
+    sentences, keyed from every word they swamped every short prefix), and so are dates, anchors and the
+    ontology's own terms (classes and properties complete as such).
+    """
+    types: dict[str, set[str]] = defaultdict(set)
+    labels: dict[tuple[str, str, str | None], None] = {}
+    for row in rows:
+        entity, label, kind = row["entity"], row["label"], row["type"]
+        if isinstance(entity, ox.NamedNode) and isinstance(label, ox.Literal) and isinstance(kind, ox.NamedNode):
+            types[entity.value].add(kind.value)
+            labels[(entity.value, label.value, label.language)] = None
+    named = {entity for entity, found in types.items() if kind_of(found) in _NAMED_KINDS}
+    return {key: None for key in labels if key[0] in named}
 
 
 class CompletionTable:
-    """The completions of one version of the data; immutable once built, so threads may share it."""
+    """The completions of one version of the data; immutable once built, so threads may share it.
 
-    def __init__(self, classes: list[Suggestion], properties: list[Suggestion], entities: list[Suggestion]) -> None:
+    Entity labels are keyed from their start and from each word, folded, in one sorted list searched by
+    bisection. Every label has a rank (its position in the order: most used entity first, then shorter label,
+    then IRI), so one key's hit is one integer, ``rank`` for a later word and ``rank - len(labels)`` for the
+    whole label: the best suggestions of a prefix are its smallest hits. The answers of every prefix of one or
+    two characters, whose hits are a large share of all keys, are computed once here.
+    """
+
+    def __init__(
+        self,
+        classes: list[Suggestion],
+        properties: list[Suggestion],
+        labels: Iterable[tuple[str, str, str | None]],
+        uses: dict[str, int],
+    ) -> None:
         self.classes = classes
         self.properties = properties
-        self._entities = entities
+        ranked = sorted(labels, key=lambda e: (-uses.get(e[0], 0), len(e[1]), e[0], e[1], e[2] or ""))
+        self._labels = ranked
+        self._uses = uses
+        whole = len(ranked)
         keyed = sorted(
-            (folded[start:], index, start == 0)
-            for index, entity in enumerate(entities)
-            for folded in (fold(entity.label or ""),)
+            (folded[start:], rank - whole if start == 0 else rank)
+            for rank, (_, label, _) in enumerate(ranked)
+            for folded in (fold(label),)
             for start in _word_starts(folded)
         )
-        self._keys = [key for key, _, _ in keyed]
-        self._hits = [(index, whole) for _, index, whole in keyed]
+        self._keys = [key for key, _ in keyed]
+        self._hits = [hit for _, hit in keyed]
+        short = {key[:n] for key in self._keys for n in (1, 2) if len(key) >= n}
+        self._short = {prefix: self._best(prefix, MAX_LIMIT) for prefix in short}
 
     @classmethod
     def from_store(cls, store: GraphStore) -> CompletionTable:
-        """Computes the table from the store's default dataset (the union of the reviewed graphs)."""
+        """Computes the table from the store's default dataset (the union of the reviewed graphs).
+
+        Four queries: the VoID class and property partitions, the labels with their nodes' types, and the uses
+        of the labelled nodes as one aggregate (joining it to every label row made the build 40 s at 1M quads).
+        """
         classes = _terms(store.query(load("void_class_partitions").text), "class", "entities")  # type: ignore[arg-type]
         properties = _terms(store.query(load("void_property_partitions").text), "property", "triples")  # type: ignore[arg-type]
-        entities = [
-            Suggestion(
-                iri=row["entity"].value,
-                prefixed=prefixed_name(row["entity"].value),
-                label=row["label"].value,
-                lang=row["label"].language,
-                count=int(row["uses"].value),
-            )
-            for row in store.query(load("complete_labels").text)  # type: ignore[union-attr]
-        ]
-        return cls(classes, properties, entities)
+        labels = named_labels(store.query(load("complete_labels").text))  # type: ignore[arg-type]
+        uses = {
+            row["entity"].value: int(row["uses"].value)
+            for row in store.query(load("complete_uses").text)  # type: ignore[union-attr]
+        }
+        return cls(classes, properties, labels, uses)
 
     def complete(self, kind: str, q: str, limit: int = 20) -> list[Suggestion]:
         """The suggestions of ``kind`` (one of :data:`KINDS`) for what was typed, best first.
@@ -178,14 +227,26 @@ class CompletionTable:
         wanted = fold(q).strip()
         if not wanted:
             return []
+        ranks = self._short[wanted][:limit] if wanted in self._short else self._best(wanted, limit)
+        suggestions = []
+        for rank in ranks:
+            iri, label, lang = self._labels[rank]
+            suggestions.append(Suggestion(iri, prefixed_name(iri), label, lang, self._uses.get(iri, 0)))
+        return suggestions
+
+    def _best(self, wanted: str, limit: int) -> list[int]:
+        """The ranks of the best label of each of the first ``limit`` entities with a key starting with ``wanted``."""
         low = bisect.bisect_left(self._keys, wanted)
         high = bisect.bisect_left(self._keys, wanted + _END, low)
-        best: dict[str, tuple[tuple[bool, int, int], Suggestion]] = {}
-        for index, whole in self._hits[low:high]:
-            entity = self._entities[index]
-            rank = (whole, entity.count, -len(entity.label or ""))
-            held = best.get(entity.iri)
-            if held is None or rank > held[0]:
-                best[entity.iri] = (rank, entity)
-        ranked = sorted(best.values(), key=lambda pair: (pair[0], pair[1].iri), reverse=True)
-        return [entity for _, entity in ranked[:limit]]
+        whole = len(self._labels)
+        chosen: list[int] = []
+        seen: set[str] = set()
+        for hit in sorted(self._hits[low:high]):
+            rank = hit + whole if hit < 0 else hit
+            iri = self._labels[rank][0]
+            if iri not in seen:
+                seen.add(iri)
+                chosen.append(rank)
+                if len(chosen) == limit:
+                    break
+        return chosen

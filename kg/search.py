@@ -165,7 +165,7 @@ class SearchIndex:
 
     def search(self, text: str, kind: str | None = None, limit: int = 20, *, snippets: bool = True) -> list[Hit]:
         """The nodes matching ``text`` (FTS5 syntax, see :func:`fts_query`), best first, at most ``limit``;
-        without ``snippets``, hits have none (they cost most of a search of many hits).
+        without ``snippets``, hits have neither snippet nor text (they cost most of a search of many hits).
 
         Raises:
             SearchError: the search text is empty or malformed, ``kind`` is not one of :data:`KINDS`, or
@@ -182,7 +182,9 @@ class SearchIndex:
         connection = self._reader()
         try:
             ranked = self._ranked(connection, match, kind, limit)
-            return self._hits(connection, match, ranked, snippets)
+            if not snippets:  # the first query has all but the text and snippet: no second pass over the matches
+                return [Hit(node, kind, graph, "", lang, score, ()) for _, score, node, kind, graph, lang in ranked]
+            return self._hits(connection, match, [(rowid, score) for rowid, score, *_ in ranked])
         except sqlite3.OperationalError as err:
             message = str(err)
             if any(word in message for word in ("fts5", "syntax", "unterminated", "no such column", "special query")):
@@ -190,29 +192,34 @@ class SearchIndex:
             raise
 
     @staticmethod
-    def _ranked(connection: sqlite3.Connection, match: str, kind: str | None, limit: int) -> list[tuple[int, float]]:
-        """The best-ranked row of each of the first ``limit`` matching nodes: (rowid, score)."""
+    def _ranked(
+        connection: sqlite3.Connection, match: str, kind: str | None, limit: int
+    ) -> list[tuple[int, float, str, str, str, str]]:
+        """The best-ranked row of each of the first ``limit`` matching nodes: (rowid, score, node, kind, graph,
+        lang)."""
         sql = (
-            "SELECT texts.rowid, texts.rank, d.node FROM texts JOIN documents d ON d.id = texts.rowid"
-            " WHERE texts MATCH ?" + (" AND d.kind = ?" if kind else "") + " ORDER BY texts.rank, texts.rowid LIMIT ?"
+            "SELECT texts.rowid, texts.rank, d.node, d.kind, d.graph, d.lang FROM texts"
+            " JOIN documents d ON d.id = texts.rowid WHERE texts MATCH ?"
+            + (" AND d.kind = ?" if kind else "")
+            + " ORDER BY texts.rank, texts.rowid LIMIT ?"
         )
         fetch = limit * 4
         while True:
             args = (match, kind, fetch) if kind else (match, fetch)
             rows = connection.execute(sql, args).fetchall()
-            best: dict[str, tuple[int, float]] = {}
-            for rowid, rank, node in rows:
-                best.setdefault(node, (rowid, -rank))
+            best: dict[str, tuple[int, float, str, str, str, str]] = {}
+            for rowid, rank, node, found, graph, lang in rows:
+                best.setdefault(node, (rowid, -rank, node, found, graph, lang))
             if len(best) >= limit or len(rows) < fetch:
                 return list(best.values())[:limit]
             fetch *= 4
 
     @staticmethod
-    def _hits(connection: sqlite3.Connection, match: str, ranked: list[tuple[int, float]], snippets: bool) -> list[Hit]:
+    def _hits(connection: sqlite3.Connection, match: str, ranked: list[tuple[int, float]]) -> list[Hit]:
         if not ranked:
             return []
         marks = ",".join("?" * len(ranked))
-        snippet = f"snippet(texts, 0, ?, ?, '…', {_SNIPPET_TOKENS})" if snippets else "? || ?"
+        snippet = f"snippet(texts, 0, ?, ?, '…', {_SNIPPET_TOKENS})"
         sql = (
             f"SELECT texts.rowid, d.node, d.kind, d.graph, d.lang, texts.text, {snippet}"
             " FROM texts JOIN documents d ON d.id = texts.rowid"
@@ -225,7 +232,7 @@ class SearchIndex:
         hits = []
         for rowid, score in ranked:
             node, kind, graph, lang, text, snippet = rows[rowid]
-            hits.append(Hit(node, kind, graph, text, lang, score, _parts(snippet) if snippets else ()))
+            hits.append(Hit(node, kind, graph, text, lang, score, _parts(snippet)))
         return hits
 
     def sync(self, store: OxigraphStore, minter: Minter, diff: Diff) -> None:

@@ -209,21 +209,30 @@ def _limit(value: object) -> int:
 
 
 def _values(subject: object, given: dict[str, object], hits: list[Hit]) -> str:
-    """A VALUES block binding the clause's variables; constants (an IRI subject, a kind) filter the hits."""
+    """A VALUES block binding the clause's variables; constants (an IRI subject, a kind) filter the hits.
+
+    One variable (the usual ``?node``) is written without row parentheses: the depth check reads an IRI after
+    ``(`` as one token but counts every bracket, and the block is the bulk of the query text.
+
+    >>> _values("?n", {}, [Hit("urn:a", "entity", "g", "", "", 1.5, ())])
+    'VALUES ?n { <urn:a> }'
+    """
     slots = {"node": subject, **{k: v for k, v in given.items() if k in ("score", "snippet", "kind")}}
     names = list(dict.fromkeys(v for v in slots.values() if isinstance(v, str)))
     rows = []
     for hit in hits:
         terms: dict[str, object] = {
             "node": ox.NamedNode(hit.node),
-            "score": ox.Literal(repr(hit.score), datatype=_XSD_DOUBLE),
+            "score": ox.Literal(repr(hit.score), datatype=_XSD_DOUBLE) if "score" in slots else None,
             "snippet": ox.Literal(hit.snippet) if "snippet" in slots else None,
-            "kind": ox.Literal(hit.kind),
+            "kind": ox.Literal(hit.kind) if "kind" in slots else None,
         }
         bound: dict[str, str] = {}
         if all(_fits(slot, terms[key], bound) for key, slot in slots.items()):
-            rows.append("(" + " ".join(bound[name] for name in names) + ")")
-    return f"VALUES ({' '.join(names)}) {{ {' '.join(rows)} }}"
+            rows.append(" ".join(bound[name] for name in names))
+    if len(names) == 1:
+        return f"VALUES {names[0]} {{ {' '.join(rows)} }}"
+    return f"VALUES ({' '.join(names)}) {{ {' '.join(f'({row})' for row in rows)} }}"
 
 
 def _fits(slot: object, term: object, bound: dict[str, str]) -> bool:

@@ -30,6 +30,7 @@ from server.observability import Metrics, TimingMiddleware, metrics_router
 from server.protocol import check_target
 from server.readers import POINTER, WRITER_SOCKET, CheckpointView
 from server.routers import complete, dumps, graph_store, meta, resources, search, sparql, ui, writes
+from server.routers.complete import CompletionTables
 from server.settings import Settings
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -73,6 +74,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        app.state.completion.refresh(app.state.store, app.state.data_version)  # seconds at 1M: not on a request
         yield
         executor.close()
         if isinstance(store, SparqlEngineStore) and settings.store_url is not None:  # the one it opened
@@ -103,6 +105,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
             app.state.store = new_store
             executor.use(new_store)
             app.state.data_version = version
+            app.state.completion.refresh(new_store, version)
 
         view.on_change = follow
     elif writable and isinstance(store, OxigraphStore | SparqlEngineStore):  # a store passed in too (tests)
@@ -121,6 +124,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
 
         writer.listeners.append(on_commit)
     app.state.cache = {}
+    app.state.completion = CompletionTables()
     app.state.metrics = Metrics()
     app.state.templates = make_templates(TEMPLATES_DIR)
     install_error_handlers(app)

@@ -1,8 +1,11 @@
 """``GET /complete``: the query editor's data-aware completion (prefixes, classes, properties, entities by label).
 
-The table behind it (:class:`kg.completion.CompletionTable`) is computed on first use and again whenever the
-data version changes (a committed write, or a reader process following the writer), so a suggestion is never
-older than the data it is asked about. Computing it is a scan; one request computes it while the others wait.
+The table behind it (:class:`kg.completion.CompletionTable`) takes seconds to compute at a million quads, so it
+is computed in the background: when the app starts, and when the data version changes (a committed write, or a
+reader process following the writer). A request after a change waits for the new table at most
+:data:`FRESH_WAIT` seconds (long enough for the table of a small graph, so a label written is completed right
+after the write) and is otherwise answered from the previous table until the new one is ready; only the very
+first table, with none before it, is waited for.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from kg.completion import KINDS, MAX_LIMIT, CompletionTable, complete_prefixes
+from kg.store import GraphStore
 from server.errors import ProtocolError
 
 router = APIRouter()
@@ -22,22 +26,63 @@ router = APIRouter()
 #: The longest text completed: a label prefix longer than this is not something typed.
 MAX_TEXT = 200
 
-_building = threading.Lock()
+#: The longest a request waits for the table of a new data version before the previous table answers it.
+FRESH_WAIT = 1.0
+
+
+class CompletionTables:
+    """The completion table of the latest data version, computed in a background thread, one at a time."""
+
+    def __init__(self, wait: float = FRESH_WAIT) -> None:
+        self.wait = wait
+        self._lock = threading.Lock()
+        self._ready: tuple[str, CompletionTable] | None = None
+        self._build: tuple[str, threading.Thread] | None = None
+        self._error: BaseException | None = None
+
+    def refresh(self, store: GraphStore, version: str) -> threading.Thread | None:
+        """Start computing the table of ``version`` unless it is ready or being computed; the thread, if any."""
+        with self._lock:
+            if self._ready is not None and self._ready[0] == version:
+                return None
+            if self._build is not None and self._build[1].is_alive():
+                return self._build[1]  # its version or an older one: the next call starts the newer one
+            thread = threading.Thread(target=self._compute, args=(store, version), daemon=True, name="kg-complete")
+            self._build, self._error = (version, thread), None
+            thread.start()
+            return thread
+
+    def _compute(self, store: GraphStore, version: str) -> None:
+        try:
+            table = CompletionTable.from_store(store)
+        except BaseException as err:  # kept for the request that waits on it, which raises it
+            self._error = err
+            return
+        with self._lock:
+            self._ready, self._error = (version, table), None
+
+    def table(self, store: GraphStore, version: str) -> CompletionTable:
+        """The table of ``version``, or the previous one if the new one is not ready within :attr:`wait`.
+
+        Raises:
+            Exception: computing the table failed (what the store raised).
+        """
+        thread = self.refresh(store, version)
+        while thread is not None:
+            thread.join(self.wait if self._ready is not None else None)
+            if self._ready is not None and (self._ready[0] == version or thread.is_alive()):
+                break
+            if self._error is not None:
+                raise self._error
+            thread = self.refresh(store, version)  # an older version's table came first: now this one
+        assert self._ready is not None
+        return self._ready[1]
 
 
 def completion_table(request: Request) -> CompletionTable:
-    """The table of the data version being served, computed now if it is not yet."""
+    """The table of the data version being served (or, for at most a build's time after a change, the one before)."""
     state = request.app.state
-    cached = state.cache.get("complete")
-    if cached is not None and cached[0] == state.data_version:
-        return cached[1]
-    with _building:
-        version = state.data_version  # read before the scan: a write during it makes the next request rebuild
-        cached = state.cache.get("complete")
-        if cached is None or cached[0] != version:
-            cached = (version, CompletionTable.from_store(state.store))
-            state.cache["complete"] = cached
-    return cached[1]
+    return state.completion.table(state.store, state.data_version)
 
 
 @router.get("/complete", summary="Completion for the query editor")
