@@ -15,14 +15,14 @@ import bisect
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
 from kg.iris import PREFIXES
 from kg.queries import load
-from kg.search import kind_of
+from kg.search_documents import kind_of
 from kg.store import GraphStore
 
 #: What can be completed, in the order of the ``kind`` parameter's documentation.
@@ -31,8 +31,9 @@ KINDS = ("prefix", "class", "property", "entity")
 MAX_LIMIT = 100
 #: One past the highest code point: every key starting with ``q`` sorts before ``q + _END``.
 _END = "\U0010ffff"
-#: The kinds of :func:`kg.search.kind_of` that complete as entities by label.
+#: The kinds of :func:`kg.search_documents.kind_of` that complete as entities by label.
 _NAMED_KINDS = ("entity", "concept", "source")
+_ALT_LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel")
 
 
 @dataclass(frozen=True)
@@ -133,45 +134,48 @@ def _word_starts(folded: str) -> list[int]:
     return [m.start() for m in _WORD_START.finditer(folded)]
 
 
-def named_labels(rows: Iterable[ox.QuerySolution]) -> dict[tuple[str, str, str | None], None]:
-    """The (entity, label, language) of the rows of ``complete_labels`` whose node is a named thing.
+def named_labels(rows: Iterable[ox.QuerySolution]) -> dict[tuple[str, str, str | None], bool]:
+    """The (entity, label, language) of the rows of ``complete_labels`` whose node is a named thing, each with
+    whether it is a preferred label (``rdfs:label``, ``skos:prefLabel``) rather than only an ``skos:altLabel``.
 
-    Named things are what the search index calls entities, concepts and sources (:func:`kg.search.kind_of`):
+    Named things are what the search index calls entities, concepts and sources (:func:`kg.search_documents.kind_of`):
     persons, organisations, places, posts, events, concepts, sources. Statements are left out (their labels are
     sentences, keyed from every word they swamped every short prefix), and so are dates, anchors and the
     ontology's own terms (classes and properties complete as such).
     """
     types: dict[str, set[str]] = defaultdict(set)
-    labels: dict[tuple[str, str, str | None], None] = {}
+    labels: dict[tuple[str, str, str | None], bool] = {}
     for row in rows:
         entity, label, kind = row["entity"], row["label"], row["type"]
         if isinstance(entity, ox.NamedNode) and isinstance(label, ox.Literal) and isinstance(kind, ox.NamedNode):
             types[entity.value].add(kind.value)
-            labels[(entity.value, label.value, label.language)] = None
+            key = (entity.value, label.value, label.language)
+            labels[key] = labels.get(key, False) or row["labelProperty"] != _ALT_LABEL
     named = {entity for entity, found in types.items() if kind_of(found) in _NAMED_KINDS}
-    return {key: None for key in labels if key[0] in named}
+    return {key: preferred for key, preferred in labels.items() if key[0] in named}
 
 
 class CompletionTable:
     """The completions of one version of the data; immutable once built, so threads may share it.
 
     Entity labels are keyed from their start and from each word, folded, in one sorted list searched by
-    bisection. Every label has a rank (its position in the order: most used entity first, then shorter label,
-    then IRI), so one key's hit is one integer, ``rank`` for a later word and ``rank - len(labels)`` for the
-    whole label: the best suggestions of a prefix are its smallest hits. The answers of every prefix of one or
-    two characters, whose hits are a large share of all keys, are computed once here.
+    bisection. Every label has a rank (its position in the order: most used entity first, then a preferred label
+    before an alternative one, then shorter label, then IRI), so one key's hit is one integer, ``rank`` for a
+    later word and ``rank - len(labels)`` for the whole label: the best suggestions of a prefix are its smallest
+    hits. The answers of every prefix of one or two characters, whose hits are a large share of all keys, are
+    computed once here.
     """
 
     def __init__(
         self,
         classes: list[Suggestion],
         properties: list[Suggestion],
-        labels: Iterable[tuple[str, str, str | None]],
+        labels: Mapping[tuple[str, str, str | None], bool],
         uses: dict[str, int],
     ) -> None:
         self.classes = classes
         self.properties = properties
-        ranked = sorted(labels, key=lambda e: (-uses.get(e[0], 0), len(e[1]), e[0], e[1], e[2] or ""))
+        ranked = sorted(labels, key=lambda e: (-uses.get(e[0], 0), not labels[e], len(e[1]), e[0], e[1], e[2] or ""))
         self._labels = ranked
         self._uses = uses
         whole = len(ranked)
