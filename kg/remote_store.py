@@ -69,6 +69,8 @@ _NEVER_OURS = frozenset({WRITES_GRAPH, DEFAULT_GRAPH})
 _NO_GRAPH = "urn:x-kg:no-graph"
 #: What makes a blank node label from another engine one pyoxigraph accepts (Virtuoso's are ``nodeID://b1``).
 _LABEL_JUNK = re.compile(r"[^A-Za-z0-9_]")
+#: A prologue that declares a BASE (after any comments and PREFIX declarations): Virtuoso refuses a second BASE.
+_OWN_BASE = re.compile(r"(?:\s|#[^\n]*+|PREFIX\s*+[^\s:]*+:\s*+<[^>]*+>)*+BASE\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ class SparqlEngineStore:
         check_depth(sparql)
         if substitutions:
             sparql = pin(sparql, {variable.value: term for variable, term in substitutions.items()})  # type: ignore[misc]
-        if base_iri is not None:  # the engine takes no base parameter; a BASE the query declares comes after, and wins
+        if base_iri is not None and not declares_base(sparql):  # the engine takes no base parameter
             sparql = f"BASE {ox.NamedNode(base_iri)}\n{sparql}"
         form = query_form(sparql)
         params: dict[str, str | list[str]] = {"query": sparql}
@@ -312,6 +314,18 @@ class SparqlEngineStore:
         if response.status_code != 200:
             raise OSError(f"the SPARQL engine answered {response.status_code}: {response.text[:500].strip()}")
         return response
+
+
+def declares_base(sparql: str) -> bool:
+    """Whether the query's prologue declares its own ``BASE``, which then wins over the endpoint's (a second
+    ``BASE`` in front of it would be valid SPARQL, but Virtuoso 7 refuses it as a syntax error).
+
+    >>> declares_base("PREFIX : <http://example.org/> # the base\\n BASE <http://example.org/> SELECT * {}")
+    True
+    >>> declares_base('SELECT * { ?s ?p "BASE" }')
+    False
+    """
+    return _OWN_BASE.match(sparql) is not None
 
 
 def _solutions(body: bytes) -> ox.QuerySolutions:

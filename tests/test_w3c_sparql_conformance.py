@@ -13,8 +13,12 @@ are in ``test_w3c_protocol.py``, Graph Store Protocol tests in ``test_w3c_graph_
 * Syntax tests only check the status: anything but 400 for positive tests (the request parsed), 400 for negative
   ones. Update requests (``.ru``) go to ``/update`` with the token, on an empty store.
 
-Whatever does not simply pass is listed in :data:`ALLOW_LIST` with its reason; ``docs/conformance.md``
-has the pass rates. Stale entries fail :func:`test_allow_list_has_no_stale_entries`.
+Every test runs on the embedded store (``test_w3c``) and again on Virtuoso behind the same app
+(``test_w3c_on_virtuoso``, issue 15): how each backend gets a test's data is in ``conformance/backends.py``.
+
+Whatever does not simply pass is listed in :data:`ALLOW_LIST` (embedded) or :data:`VIRTUOSO_ALLOW_LIST` with its
+reason; ``docs/conformance.md`` has the pass rates per backend.
+Stale entries fail :func:`test_allow_list_has_no_stale_entries`.
 
 The tests whose query has a dataset clause (``FROM`` / ``FROM NAMED``) run a second time on the production
 configuration, a store whose default graph is the union of its named graphs (as under ``kg serve``): the query's
@@ -38,9 +42,11 @@ if (_missing := missing_reason()) is not None:
 import httpx
 import pyoxigraph as ox
 
+from kg.remote_store import SparqlEngineStore
 from kg.store import OxigraphStore
 from tests.conformance.allow import SKIP, XFAIL, marks
-from tests.conformance.manifest import StoreState, load_tests
+from tests.conformance.backends import Backend, Embedded, Engine, state_quads, virtuoso_with_data
+from tests.conformance.manifest import NS, StoreState, load_tests
 from tests.conformance.results import (
     compare_graphs,
     compare_stores,
@@ -52,8 +58,7 @@ from tests.conformance.results import (
     parse_results,
 )
 from tests.conformance.server import AUTHORIZATION, collect_garbage, conformance_client
-
-NS = "http://www.w3.org/2009/sparql/docs/tests/data-sparql11/"
+from tests.conformance.virtuoso_allow import VIRTUOSO_DIFFERENCES
 
 _NO_BASE_EVAL = (
     "the query names a graph relative to its own file (e.g. <ng-01.ttl>, the qt:graphData IRI); over HTTP a "
@@ -123,6 +128,15 @@ ALLOW_LIST: dict[str, tuple[str, str]] = {
     },
 }
 
+_SHARED = {key: entry for key, entry in ALLOW_LIST.items() if not entry[1].startswith(_ENGINE)}
+
+#: The allow-list of the same tests on Virtuoso: the entries that are not pyoxigraph's (the protections, the
+#: relative graph names), and the tests Virtuoso itself answers differently (conformance/virtuoso_allow.py).
+VIRTUOSO_ALLOW_LIST: dict[str, tuple[str, str]] = {
+    **_SHARED,
+    **VIRTUOSO_DIFFERENCES,
+}
+
 QUERY_TYPES = {"QueryEvaluationTest", "CSVResultFormatTest"}
 UPDATE_TYPES = {"UpdateEvaluationTest"}
 SYNTAX_TYPES = {
@@ -147,13 +161,13 @@ class ServerErrorWarning(UserWarning):
     """A positive syntax test passed (no 400) but the server failed to evaluate the request (5xx)."""
 
 
-def allowed(test: TestCase) -> tuple[str, str] | None:
-    """The allow-list entry that applies to ``test``, if any."""
-    return ALLOW_LIST.get(test.iri) or ALLOW_LIST.get(f"{test.directory}/")
+def allowed(test: TestCase, allow_list: dict[str, tuple[str, str]] = ALLOW_LIST) -> tuple[str, str] | None:
+    """The entry of ``allow_list`` that applies to ``test``, if any."""
+    return allow_list.get(test.iri) or allow_list.get(f"{test.directory}/")
 
 
-def _params(tests: list[TestCase]) -> list[object]:
-    return [pytest.param(test, id=test.id, marks=marks(allowed(test))) for test in tests]
+def _params(tests: list[TestCase], allow_list: dict[str, tuple[str, str]] = ALLOW_LIST) -> list[object]:
+    return [pytest.param(test, id=test.id, marks=marks(allowed(test, allow_list))) for test in tests]
 
 
 @pytest.fixture(scope="module")
@@ -164,6 +178,22 @@ def store() -> OxigraphStore:
 @pytest.fixture(scope="module")
 def client(store: OxigraphStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     with conformance_client(store, tmp_path_factory.mktemp("w3c-sparql")) as http:
+        yield http
+
+
+@pytest.fixture(scope="module")
+def engine_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparqlEngineStore]:
+    """A private Virtuoso holding every query test's data, each file in its own graph (conformance/backends.py)."""
+    with virtuoso_with_data(tmp_path_factory.mktemp("w3c-virtuoso"), TESTS) as instance:
+        store = SparqlEngineStore(instance.sparql_url)
+        yield store
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def engine_client(engine_store: SparqlEngineStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    """The real app over the engine store, as `kg serve --store <Virtuoso>` runs it, writable."""
+    with conformance_client(engine_store, tmp_path_factory.mktemp("w3c-sparql-virtuoso")) as http:
         yield http
 
 
@@ -179,40 +209,9 @@ def union_client(union_store: OxigraphStore, tmp_path_factory: pytest.TempPathFa
         yield http
 
 
-def _load(store: OxigraphStore, test: TestCase) -> None:
-    raw = store.raw
-    raw.clear()
-    for iri in test.data:
-        path = file_path(iri)
-        raw.load(
-            path=path, format=ox.RdfFormat.from_extension(path.suffix[1:]), base_iri=iri, to_graph=ox.DefaultGraph()
-        )
-    for iri in test.graph_data:
-        path = file_path(iri)
-        raw.load(
-            path=path, format=ox.RdfFormat.from_extension(path.suffix[1:]), base_iri=iri, to_graph=ox.NamedNode(iri)
-        )
-
-
-def _load_state(store: OxigraphStore, state: StoreState) -> None:
-    """Empty the store, then load an update test's ``ut:data`` and ``ut:graphData`` (each file is its own base)."""
-    raw = store.raw
-    raw.clear()
-    graphs: list[tuple[str, ox.DefaultGraph | ox.NamedNode]] = [(iri, ox.DefaultGraph()) for iri in state.data]
-    graphs += [(file, ox.NamedNode(name)) for name, file in state.graph_data]
-    for iri, graph in graphs:
-        path = file_path(iri)
-        raw.load(path=path, format=ox.RdfFormat.from_extension(path.suffix[1:]), base_iri=iri, to_graph=graph)
-
-
-def _expected_quads(state: StoreState) -> list[ox.Quad]:
-    scratch = ox.Store()
-    _load_state(OxigraphStore(scratch), state)
-    return list(scratch)
-
-
-def _post(client: httpx.Client, query: bytes, accept: str) -> httpx.Response:
-    return client.post("/sparql", content=query, headers={"Content-Type": "application/sparql-query", "Accept": accept})
+def _post(client: httpx.Client, query: bytes, accept: str, params: dict[str, list[str]]) -> httpx.Response:
+    headers = {"Content-Type": "application/sparql-query", "Accept": accept}
+    return client.post("/sparql", content=query, headers=headers, params=params)
 
 
 def _post_update(client: httpx.Client, update: bytes) -> httpx.Response:
@@ -222,54 +221,55 @@ def _post_update(client: httpx.Client, update: bytes) -> httpx.Response:
     return response
 
 
-def _evaluate(test: TestCase, store: OxigraphStore, client: httpx.Client) -> None:
+def _evaluate(test: TestCase, backend: Backend, client: httpx.Client) -> None:
     assert test.query is not None and test.result is not None, f"{test.id}: no qt:query or mf:result"
-    _load(store, test)
     query = file_path(test.query).read_bytes()
+    params = backend.query_dataset(test, query.decode("utf-8"))
     expected_path = file_path(test.result)
     suffix = expected_path.suffix
     ordered = order_keys(query.decode("utf-8"))
 
     if suffix in SPARQL_RESULTS:
         accept, fmt = SPARQL_RESULTS[suffix]
-        response = _post(client, query, accept)
+        response = _post(client, query, accept, params)
         assert response.status_code == 200, f"HTTP {response.status_code}: {response.text}"
         problem = compare_tables(parse_results(expected_path), parse_results(response.content, fmt), ordered)
     elif suffix == ".csv":
-        response = _post(client, query, CSV)
+        response = _post(client, query, CSV, params)
         assert response.status_code == 200, f"HTTP {response.status_code}: {response.text}"
         expected = parse_csv(expected_path.read_text(encoding="utf-8"))
         problem = compare_tables(expected, parse_csv(response.text), ordered)
     elif (result_set := parse_rdf_result_set(expected_path)) is not None:
-        response = _post(client, query, "application/sparql-results+json")
+        response = _post(client, query, "application/sparql-results+json", params)
         assert response.status_code == 200, f"HTTP {response.status_code}: {response.text}"
         actual_table = parse_results(response.content, ox.QueryResultsFormat.JSON)
         problem = compare_tables(result_set, actual_table, ordered)
     else:
-        response = _post(client, query, N_TRIPLES)
+        response = _post(client, query, N_TRIPLES, params)
         assert response.status_code == 200, f"HTTP {response.status_code}: {response.text}"
         actual = parse_graph(response.content, ox.RdfFormat.N_TRIPLES)
         problem = compare_graphs(parse_graph(expected_path), actual)
     assert problem is None, f"{test.id} ({test.name}): {problem}"
 
 
-def _update(test: TestCase, store: OxigraphStore, client: httpx.Client) -> None:
+def _update(test: TestCase, backend: Backend, client: httpx.Client) -> None:
     assert test.query is not None and test.before is not None and test.after is not None, f"{test.id}: no ut:request"
-    _load_state(store, test.before)
+    backend.reset(test.before)
     response = _post_update(client, file_path(test.query).read_bytes())
     assert response.status_code in (200, 204), f"HTTP {response.status_code}: {response.text}"
-    problem = compare_stores(_expected_quads(test.after), list(store.raw))
+    problem = compare_stores(state_quads(test.after), backend.quads())
     assert problem is None, f"{test.id} ({test.name}): {problem}"
 
 
-def _syntax(test: TestCase, store: OxigraphStore, client: httpx.Client) -> None:
+def _syntax(test: TestCase, backend: Backend, client: httpx.Client) -> None:
     assert test.query is not None, f"{test.id}: no mf:action"
-    store.raw.clear()
     request = file_path(test.query).read_bytes()
     if test.is_update:
+        backend.reset(StoreState())
         response = _post_update(client, request)
     else:
-        response = _post(client, request, "application/sparql-results+json, application/n-triples;q=0.9")
+        params = backend.query_dataset(test, request.decode("utf-8", errors="replace"))
+        response = _post(client, request, "application/sparql-results+json, application/n-triples;q=0.9", params)
     if test.type in POSITIVE_SYNTAX:
         # Parsing is what is tested: anything but 400 means the request was accepted. Evaluation may still fail,
         # and a valid update may be refused by the SHACL gate (422) or the protections (403, e.g. LOAD).
@@ -301,30 +301,36 @@ DATASET_TESTS = [test for test in TESTS if _names_a_dataset(test)]
 
 @pytest.mark.parametrize("test", _params(TESTS))
 def test_w3c(test: TestCase, store: OxigraphStore, client: httpx.Client) -> None:
-    _run(test, store, client)
+    _run(test, Embedded(store), client)
 
 
 @pytest.mark.parametrize("test", _params(DATASET_TESTS))
 def test_w3c_dataset_on_the_union_default_store(
     test: TestCase, union_store: OxigraphStore, union_client: httpx.Client
 ) -> None:
-    _run(test, union_store, union_client)
+    _run(test, Embedded(union_store), union_client)
 
 
-def _run(test: TestCase, store: OxigraphStore, client: httpx.Client) -> None:
+@pytest.mark.parametrize("test", _params(TESTS, VIRTUOSO_ALLOW_LIST))
+def test_w3c_on_virtuoso(test: TestCase, engine_store: SparqlEngineStore, engine_client: httpx.Client) -> None:
+    _run(test, Engine(engine_store), engine_client)
+
+
+def _run(test: TestCase, backend: Backend, client: httpx.Client) -> None:
     if test.type in QUERY_TYPES:
-        _evaluate(test, store, client)
+        _evaluate(test, backend, client)
     elif test.type in UPDATE_TYPES:
-        _update(test, store, client)
+        _update(test, backend, client)
     elif test.type in SYNTAX_TYPES:
-        _syntax(test, store, client)
+        _syntax(test, backend, client)
     else:
         pytest.fail(f"no runner for {test.type}: add one, or list {test.iri} in ALLOW_LIST with a reason")
 
 
-def test_allow_list_has_no_stale_entries() -> None:
+@pytest.mark.parametrize("allow_list", [ALLOW_LIST, VIRTUOSO_ALLOW_LIST], ids=["embedded", "virtuoso"])
+def test_allow_list_has_no_stale_entries(allow_list: dict[str, tuple[str, str]]) -> None:
     known = {t.iri for t in TESTS} | {f"{t.directory}/" for t in TESTS}
-    assert sorted(set(ALLOW_LIST) - known) == []
+    assert sorted(set(allow_list) - known) == []
 
 
 def test_suite_is_complete() -> None:

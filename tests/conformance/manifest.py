@@ -20,6 +20,8 @@ from rdflib.term import Node
 #: ``/work/shared/conformance`` when the project is ``/work/main``; CI has it, a bare checkout may not.
 CONFORMANCE_DIR = Path(__file__).resolve().parents[3] / "shared" / "conformance"
 SPARQL11_DIR = CONFORMANCE_DIR / "sparql11"
+#: The namespace of the query and update tests' IRIs (the allow-lists' keys).
+NS = "http://www.w3.org/2009/sparql/docs/tests/data-sparql11/"
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 QT = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")

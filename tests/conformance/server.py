@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from kg.store import OxigraphStore
+from kg.store import GraphStore
 from server.app import create_app
 from server.settings import Settings
 
@@ -48,7 +48,7 @@ def collect_garbage() -> None:
 
 @contextmanager
 def running_server(
-    store: OxigraphStore,
+    store: GraphStore,
     tmp_dir: Path,
     startup_timeout: float = 30.0,
     *,
@@ -110,7 +110,7 @@ def running_server(
 
 
 @contextmanager
-def conformance_client(store: OxigraphStore, tmp_dir: Path) -> Iterator[httpx.Client]:
+def conformance_client(store: GraphStore, tmp_dir: Path) -> Iterator[httpx.Client]:
     """A writable :func:`running_server` over ``store`` and an HTTP client for it: what every runner's fixture needs."""
     with (
         running_server(store, tmp_dir, writable=True) as url,
