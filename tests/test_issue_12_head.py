@@ -35,6 +35,10 @@ GET_ROUTES = {
     "/static/kg": "/static/kg/site.css",
     "/static/yasgui": "/static/yasgui/yasgui.min.css",
     "/static/swagger-ui": "/static/swagger-ui/swagger-ui.css",
+    "/search": "/search?q=nakatani",
+    "/complete": "/complete?kind=class&q=Dire",
+    "/static/chartjs": "/static/chartjs/chart.umd.min.js",
+    "/static/cytoscape": "/static/cytoscape/cytoscape.min.js",
 }
 #: Headers that may differ between two answers to the same request (httpx asks for gzip: answers are compressed),
 #: and the framing uvicorn adds to a GET streamed without a length but not to a HEAD, which has no body to frame.
