@@ -65,7 +65,9 @@ class CoalescingTransport:
         return getattr(self._transport, name)
 
 
-def _going_away() -> Unavailable:
+def going_away() -> Unavailable:
+    """The 503 for a request its serving process gives up on as it leaves (uvicorn here, granian in
+    server/granian_serving.py)."""
     message = "The serving process that took this request shut down (it recycles, or the server stops) first."
     return Unavailable("shutting-down", message, retry_after=1)
 
@@ -127,5 +129,5 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
         if cycle is not None and not cycle.response_complete:
             # uvicorn types send() with its TypedDict events, server.asgi (as Starlette does) with MutableMapping
             # messages: the same dicts at run time
-            cycle.send_500_response = partial(send_error, cycle.send, _going_away())  # type: ignore[method-assign,arg-type]
+            cycle.send_500_response = partial(send_error, cycle.send, going_away())  # type: ignore[method-assign,arg-type]
         super().shutdown()

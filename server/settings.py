@@ -73,6 +73,8 @@ class _Rule:
 
 
 _HTTP = ("http", "https")
+#: The HTTP servers a serving process can run (server/supervisor.py, server/granian_serving.py).
+HTTP_SERVERS = ("uvicorn", "granian")
 #: The settings a deployment may give, by field (``kg serve`` reads them from ``KG_*``; :meth:`Settings.from_env`).
 RULES: dict[str, _Rule] = {
     "base_iri": _Rule(
@@ -99,6 +101,7 @@ RULES: dict[str, _Rule] = {
         lambda v: _seconds(v, 0, 3600, open_below=True),
         float,
     ),
+    "http_server": _Rule("KG_HTTP_SERVER", "uvicorn or granian", lambda v: v in HTTP_SERVERS),
     "write_wait": _Rule(
         "KG_WRITE_WAIT",
         "a number of seconds from 0 to 3600",
@@ -168,6 +171,8 @@ class Settings:
             runs its queries in threads, and is recycled when a query cannot be stopped at its limit.
         query_threads: queries that may run at once in one serving process.
         header_timeout: seconds a connection has to send a request's complete headers; then it is closed.
+        http_server: what parses HTTP in the serving processes: ``uvicorn`` (httptools) or ``granian`` (Rust,
+            server/granian_serving.py); ``KG_HTTP_SERVER``.
         runtime_dir: set by ``kg serve`` for its processes: where the writer publishes checkpoints and listens
             (server/readers.py); None for an app created directly.
         write_token: the bearer token that writes need; None (the default) makes the server read-only.
@@ -195,6 +200,7 @@ class Settings:
     processes: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
     query_threads: int = 4
     header_timeout: float = 10.0
+    http_server: str = "uvicorn"
     runtime_dir: Path | None = None
     service_allowlist: tuple[str, ...] = DEFAULT_SERVICE_ALLOWLIST
     write_token: str | None = field(default=None, repr=False)

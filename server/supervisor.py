@@ -4,7 +4,8 @@ Why processes: one Python process cannot use a second core for the HTTP work aro
 stuck inside the engine can only be stopped by ending its process (docs/timeouts.md). So the supervisor
 
 - reserves the port and starts ``settings.processes`` serving processes (spawned, not forked), each a uvicorn
-  server over its own read-only view of the store, queries in threads. Each process serves one listening
+  server (or granian with ``KG_HTTP_SERVER=granian``: server/granian_serving.py) over its own read-only view of
+  the store, queries in threads. Each process serves one listening
   socket bound to the same port with ``SO_REUSEPORT``, so the kernel spreads connections evenly over them (on
   one shared socket, whichever process waits first takes the next connection, and a few busy keep-alive
   clients can all land on one process while the other core idles). The supervisor creates these sockets and
@@ -37,7 +38,7 @@ import signal
 import socket
 import tempfile
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
 from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event as EventType
@@ -152,27 +153,46 @@ class _ServingServer(uvicorn.Server):
 
 
 def _serving_process(settings: Settings, sock: socket.socket, events: _Events) -> None:
-    """A serving process: the full app over a read-only view, on its slot's socket of the shared port."""
+    """A serving process: the full app over a read-only view, on its slot's socket of the shared port, under
+    the HTTP server ``settings.http_server`` names."""
     _die_with_parent()
     from server.app import create_app
 
     app = create_app(settings)
-    server = _ServingServer(uvicorn_config(app, settings.header_timeout), events.ready, events.leave)
+    if settings.http_server == "granian":
+        from server.granian_serving import serve_granian
 
-    def recycle() -> None:  # called on the event loop by the executor
-        """Ask for a replacement and go on serving until it is up (then drain and exit)."""
-        if server.recycling:
+        def on_recycle(start: Callable[[], None]) -> None:
+            app.state.executor.on_stuck = _recycler(events, start)
+
+        args = (settings.header_timeout, events.ready, events.leave, RECYCLE_GRACE, on_recycle)
+        recycled = serve_granian(app, sock, *args)
+    else:
+        server = _ServingServer(uvicorn_config(app, settings.header_timeout), events.ready, events.leave)
+        app.state.executor.on_stuck = _recycler(events, lambda: setattr(server, "recycling", True))
+        server.run(sockets=[sock])
+        recycled = server.recycling
+    # The stuck query's thread cannot be joined: leave at once, without waiting for it.
+    os._exit(RECYCLED if recycled else 0)
+
+
+def _recycler(events: _Events, start: Callable[[], None]) -> Callable[[], None]:
+    """The executor's ``on_stuck`` (called on the event loop): ask for a replacement and go on serving until it
+    is up; ``start`` tells the HTTP server to drain and exit once ``events.leave`` is set."""
+    asked = False
+
+    def recycle() -> None:
+        nonlocal asked
+        if asked:
             return
+        asked = True
         log.warning("process %s recycles: a query could not be stopped at its time limit", os.getpid())
-        server.recycling = True
+        start()
         events.retiring.set()
         # Should the supervisor not answer (it is stopping), leave anyway.
         asyncio.get_running_loop().call_later(REPLACEMENT_WAIT, events.leave.set)
 
-    app.state.executor.on_stuck = recycle
-    server.run(sockets=[sock])
-    # The stuck query's thread cannot be joined: leave at once, without waiting for it.
-    os._exit(RECYCLED if server.recycling else 0)
+    return recycle
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from rdflib import Graph
 from kg.build import BuildResult, build
 from kg.iris import Minter
 from kg.validate import load_ontology, load_shapes
+from server.settings import HTTP_SERVERS
 
 pytest_plugins = ["tests.engines"]
 
@@ -68,6 +69,26 @@ def server_url(live_server: LiveServer) -> str:
 def live_server(built: BuildResult) -> Iterator[LiveServer]:
     """`kg serve` (read-only) as a subprocess on a free port; yields once /health answers."""
     yield from serve(built.store_path.parent)
+
+
+@pytest.fixture(scope="module", params=HTTP_SERVERS)
+def http_server(request: pytest.FixtureRequest) -> str:
+    """Each HTTP server a serving process can run (``KG_HTTP_SERVER``): a module whose tests ask for it runs once
+    per server (the tests of the serving processes' guarantees: recycling, time limits, streaming, header time
+    limit, crash safety, the supervisor)."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def live_server_each_http_server(built: BuildResult, http_server: str) -> Iterator[LiveServer]:
+    """:func:`live_server` under each HTTP server; a module takes it with ``live_server = live_server_each…``."""
+    yield from serve(built.store_path.parent, {"KG_HTTP_SERVER": http_server})
+
+
+@pytest.fixture(scope="module")
+def server_url_each_http_server(live_server_each_http_server: LiveServer) -> str:
+    """:func:`server_url` of :func:`live_server_each_http_server`."""
+    return live_server_each_http_server.url
 
 
 def wait_until_healthy(

@@ -30,10 +30,12 @@ def graph_size(url: str) -> int:
 
 
 @pytest.mark.parametrize("delay", [0.3, 1.0, 2.5])
-def test_sigkill_during_a_large_write_leaves_all_or_nothing(built: BuildResult, tmp_path: Path, delay: float) -> None:
+def test_sigkill_during_a_large_write_leaves_all_or_nothing(
+    built: BuildResult, tmp_path: Path, delay: float, http_server: str
+) -> None:
     shutil.copytree(built.store_path, tmp_path / "store")
     shutil.copytree(built.dump_dir, tmp_path / "dumps")
-    server = serve(tmp_path, {"KG_WRITE_TOKEN": TOKEN})
+    server = serve(tmp_path, {"KG_WRITE_TOKEN": TOKEN, "KG_HTTP_SERVER": http_server})
     live = next(server)
     outcome: dict[str, object] = {}
 
@@ -56,7 +58,7 @@ def test_sigkill_during_a_large_write_leaves_all_or_nothing(built: BuildResult, 
     thread.join(30)
     server.close()
 
-    restarted = serve(tmp_path)
+    restarted = serve(tmp_path, {"KG_HTTP_SERVER": http_server})
     url = next(restarted).url
     try:
         size = graph_size(url)

@@ -22,9 +22,11 @@ from tests.test_timeouts import RUNAWAY, wait_for_recycle
 
 
 @pytest.fixture(scope="module")
-def two_processes(built: BuildResult) -> Iterator[LiveServer]:
-    """`kg serve` with two serving processes of four query threads each, for this module alone (it recycles)."""
-    yield from serve(built.store_path.parent, {"KG_PROCESSES": "2", "KG_QUERY_THREADS": "4"})
+def two_processes(built: BuildResult, http_server: str) -> Iterator[LiveServer]:
+    """`kg serve` with two serving processes of four query threads each, for this module alone (it recycles),
+    under each HTTP server."""
+    env = {"KG_PROCESSES": "2", "KG_QUERY_THREADS": "4", "KG_HTTP_SERVER": http_server}
+    yield from serve(built.store_path.parent, env)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ BAD_VALUES = [
     ("KG_BASE_IRI", "example.org/"),
     ("KG_BASE_IRI", "https://example.org/akg"),
     ("KG_BASE_IRI", "urn:akg:"),
+    ("KG_HTTP_SERVER", "hypercorn"),  # issue 17: uvicorn or granian
 ]
 
 

@@ -8,8 +8,12 @@ import httpx
 import pyoxigraph as ox
 
 from kg.build import BuildResult
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, live_server_each_http_server, server_url_each_http_server
 from tests.test_timeouts import becomes_idle
+
+# Every test here runs under each HTTP server a serving process can run (KG_HTTP_SERVER).
+live_server = live_server_each_http_server
+server_url = server_url_each_http_server
 
 EVERY_TRIPLE = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
 #: Millions of rows from a few thousand triples: seconds to produce in full.

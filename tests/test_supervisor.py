@@ -12,7 +12,10 @@ import httpx
 
 from kg.build import BuildResult
 from server.supervisor import START_FAILURES
-from tests.conftest import LiveServer, serve
+from tests.conftest import LiveServer, live_server_each_http_server, serve
+
+# Every test here runs under each HTTP server a serving process can run (KG_HTTP_SERVER).
+live_server = live_server_each_http_server
 
 
 def test_connections_are_spread_over_the_serving_processes(live_server: LiveServer) -> None:
@@ -27,6 +30,16 @@ def test_connections_are_spread_over_the_serving_processes(live_server: LiveServ
     assert len(processes) > 1, "kg serve starts one process per core (two here)"
     assert answered_by <= processes
     assert len(answered_by) > 1, "every connection went to the same process"
+
+
+def test_the_serving_processes_run_the_http_server_kg_http_server_names(
+    live_server: LiveServer, http_server: str
+) -> None:
+    """Issue 17: ``KG_HTTP_SERVER=granian`` puts granian in the serving processes (each server names itself in
+    ``Server``), so the tests run under it really test it."""
+    r = httpx.get(live_server.url + "health")
+    assert r.status_code == 200, r.text
+    assert r.headers.get("server") == http_server, r.headers
 
 
 def test_a_second_server_on_a_taken_port_is_refused(live_server: LiveServer, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -59,9 +72,11 @@ def answering_process(url: str, not_one_of: set[int], within: float = 60) -> int
     raise AssertionError(f"no new serving process answered within {within} s")
 
 
-def test_processes_crashing_while_serving_are_replaced_and_never_stop_the_server(built: BuildResult) -> None:
+def test_processes_crashing_while_serving_are_replaced_and_never_stop_the_server(
+    built: BuildResult, http_server: str
+) -> None:
     """Issue 12: a request that crashes the engine kills its process; that is no start-up failure."""
-    server = serve(built.store_path.parent, {"KG_PROCESSES": "1"})
+    server = serve(built.store_path.parent, {"KG_PROCESSES": "1", "KG_HTTP_SERVER": http_server})
     live = next(server)
     try:
         crashed: set[int] = set()

