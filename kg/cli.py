@@ -32,6 +32,7 @@ from kg.narrow import serialized
 from kg.remote_store import SparqlEngineStore
 from kg.review.command import review_command
 from kg.store import OxigraphStore
+from kg.validate import Engine
 
 PLUGINS = "kg.commands"
 
@@ -144,7 +145,13 @@ def _load_engine(engine: SparqlEngineStore, store_path: Path, build_dir: Path) -
 
 
 @app.command("validate")
-def validate_command(build_dir: BuildDir = DEFAULT_BUILD_DIR, base: Base = DEFAULT_BASE_IRI) -> None:
+def validate_command(
+    build_dir: BuildDir = DEFAULT_BUILD_DIR,
+    base: Base = DEFAULT_BASE_IRI,
+    engine: Annotated[
+        Engine, typer.Option(help="Where SHACL-SPARQL constraints run: pyoxigraph (fast) or pyshacl (the reference).")
+    ] = Engine.oxigraph,
+) -> None:
     """Validate the built store against the SHACL shapes: exit 0 if it conforms, 1 if not, 2 on error."""
     from kg.validate import validate_quads
 
@@ -152,7 +159,7 @@ def validate_command(build_dir: BuildDir = DEFAULT_BUILD_DIR, base: Base = DEFAU
     try:
         ontology_graph = Minter(base).ontology_graph
         quads = [q for g in store.graphs() if g != ontology_graph for q in store.quads(g)]
-        report = validate_quads(quads)
+        report = validate_quads(quads, engine)
     except Exception as err:  # exit 1 says "does not conform": anything else that stops a validation is 2
         reason = " ".join(str(err).split())  # one line, whatever the library wrote
         hint = "check --base, shapes/ and ontology/"

@@ -9,6 +9,9 @@
 3. ``rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS`` and ``SPARQL_DEFAULT_GRAPH_UNION`` are switched off: pyshacl's
    SHACL-SPARQL constraints run on rdflib's engine, which would otherwise fetch the IRI of every ``FROM`` /
    ``USING`` from the web or the file system, and treat a whole Dataset as the default graph.
+4. ``SPARQLBasedConstraint._evaluate_sparql_constraint`` (pyshacl) hands each SHACL-SPARQL constraint to the
+   evaluator set by :func:`sparql_evaluator` (kg/validate_sparql.py: one query on pyoxigraph for every focus node)
+   when one is set and it accepts the query; otherwise pyshacl runs it, one rdflib query per focus node.
 
 The wrappers were written against the versions in :data:`KNOWN_VERSIONS` (the same ranges as the pins in
 pyproject.toml); :func:`install` refuses any other with :class:`UpstreamVersionError` rather than patch code it
@@ -29,6 +32,7 @@ from typing import Any
 import rdflib.plugins.sparql as rdflib_sparql
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
+from pyshacl.constraints.sparql.sparql_based_constraints import SPARQLBasedConstraint
 from pyshacl.shape import Shape
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.processor import SPARQLProcessor
@@ -53,6 +57,7 @@ WRAPPED_PARAMETERS: dict[str, tuple[str, ...]] = {
         "DEBUG",
     ),
     "Shape.focus_nodes": ("self", "data_graph", "debug"),
+    "SPARQLBasedConstraint._evaluate_sparql_constraint": ("self", "sparql_constraint", "target_graph", "f_v_dict"),
 }
 
 
@@ -144,8 +149,39 @@ def _restricted_focus_nodes(self: Any, data_graph: Any, debug: bool = False) -> 
     return found if allowed is None else {node for node in found if node in allowed}
 
 
+# --- 4. SHACL-SPARQL constraints handed to another evaluator -------------------------------------------
+
+#: The evaluator of SPARQL constraints in force (None: pyshacl's own); see kg.validate_sparql.StoreEvaluator.
+_evaluator: ContextVar[Any] = ContextVar("kg_sparql_evaluator", default=None)
+
+
+@contextmanager
+def sparql_evaluator(evaluator: Any) -> Iterator[None]:
+    """Within the block, SPARQL constraints go to ``evaluator.evaluate(component, constraint, graph, focus)``
+    first, and to pyshacl when it returns None (``evaluator`` None: always to pyshacl)."""
+    token = _evaluator.set(evaluator)
+    try:
+        yield
+    finally:
+        _evaluator.reset(token)
+
+
+def _evaluate_sparql_constraint(self: Any, sparql_constraint: Any, target_graph: Any, f_v_dict: Any) -> Any:
+    evaluator = _evaluator.get()
+    done = None if evaluator is None else evaluator.evaluate(self, sparql_constraint, target_graph, f_v_dict)
+    if done is not None:
+        return done
+    return _originals["SPARQLBasedConstraint._evaluate_sparql_constraint"](
+        self, sparql_constraint, target_graph, f_v_dict
+    )
+
+
 #: The wrappers, by the names of the methods they replace.
-WRAPPERS: dict[str, Any] = {"SPARQLProcessor.query": _cached_query, "Shape.focus_nodes": _restricted_focus_nodes}
+WRAPPERS: dict[str, Any] = {
+    "SPARQLProcessor.query": _cached_query,
+    "Shape.focus_nodes": _restricted_focus_nodes,
+    "SPARQLBasedConstraint._evaluate_sparql_constraint": _evaluate_sparql_constraint,
+}
 
 # --- install --------------------------------------------------------------------------------------------
 
@@ -153,7 +189,7 @@ _lock = threading.Lock()
 
 
 def install() -> None:
-    """Check the upstream versions, then apply the three changes; running it again changes nothing.
+    """Check the upstream versions, then apply the four changes; running it again changes nothing.
 
     Raises:
         UpstreamVersionError: rdflib or pyshacl is at a version outside :data:`KNOWN_VERSIONS`, or a method to
@@ -164,7 +200,11 @@ def install() -> None:
             return
         for package in KNOWN_VERSIONS:
             check_version(package, metadata.version(package))
-        originals = {"SPARQLProcessor.query": SPARQLProcessor.query, "Shape.focus_nodes": Shape.focus_nodes}
+        originals = {
+            "SPARQLProcessor.query": SPARQLProcessor.query,
+            "Shape.focus_nodes": Shape.focus_nodes,
+            "SPARQLBasedConstraint._evaluate_sparql_constraint": (SPARQLBasedConstraint._evaluate_sparql_constraint),
+        }
         for name, method in originals.items():
             check_parameters(name, method)
         rdflib_sparql.SPARQL_LOAD_GRAPHS = False
@@ -172,6 +212,7 @@ def install() -> None:
         _originals.update(originals)
         SPARQLProcessor.query = _cached_query  # type: ignore[method-assign]
         Shape.focus_nodes = _restricted_focus_nodes  # type: ignore[method-assign]
+        SPARQLBasedConstraint._evaluate_sparql_constraint = _evaluate_sparql_constraint  # type: ignore[method-assign]
 
 
 def installed() -> bool:
@@ -190,4 +231,5 @@ __all__ = [
     "installed",
     "original",
     "restricted_targets",
+    "sparql_evaluator",
 ]

@@ -2,12 +2,17 @@
 
 The shapes are every ``*.ttl`` in ``shapes/``; the ontology is given to pyshacl as the ontology
 graph, so ``sh:targetClass`` reaches instances of subclasses (https://www.w3.org/TR/shacl/#targetClass).
+
+Two engines give the same report: ``oxigraph`` (the default) runs the SHACL-SPARQL constraints as one query each
+on pyoxigraph (kg/validate_sparql.py) and everything else in pyshacl; ``pyshacl`` runs all of it in pyshacl, one
+rdflib query per focus node, and stays as the reference the equality tests compare with.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Set
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -18,10 +23,18 @@ from rdflib.namespace import RDF, RDFS
 from kg import upstream_patches
 from kg.changes import to_rdflib as term
 from kg.iris import SH
+from kg.validate_sparql import StoreEvaluator, StoreOf, store_of_graph, store_of_triples
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SHAPES_DIR = PROJECT_DIR / "shapes"
 ONTOLOGY_FILE = PROJECT_DIR / "ontology" / "kg.ttl"
+
+
+class Engine(StrEnum):
+    """Where SHACL-SPARQL constraints run (see the module's docstring)."""
+
+    oxigraph = "oxigraph"
+    pyshacl = "pyshacl"
 
 
 @dataclass(frozen=True)
@@ -34,6 +47,7 @@ class Result:
     severity: str
     component: str
     shape: str
+    value: str = ""
 
     def line(self) -> str:
         return f"{self.severity}: {self.message}\n  focus: {self.focus}\n  path: {self.path}\n  shape: {self.shape}"
@@ -98,19 +112,23 @@ def validate_graph(
     *,
     targets: Set[object] | None = None,
     inplace: bool = False,
+    engine: Engine = Engine.oxigraph,
+    store_of: StoreOf = store_of_graph,
 ) -> Report:
     """Validate ``data`` against the shapes, with the ontology's class hierarchy.
 
     ``targets`` (rdflib terms), if given, are the only focus nodes the shapes' targets may select: the gate
     validates a neighbourhood whose other nodes are described only as far as those focus nodes' shapes read.
     ``inplace`` lets pyshacl add the ontology to ``data`` itself instead of to a copy (for a graph built only
-    to be validated).
+    to be validated). ``engine`` picks where SHACL-SPARQL constraints run (see the module's docstring);
+    ``store_of`` makes the pyoxigraph store of pyshacl's data graph (data and ontology) for the ``oxigraph`` one.
 
     Raises:
         UpstreamVersionError: pyshacl or rdflib is at a version kg/upstream_patches.py does not know.
     """
     upstream_patches.install()
-    with upstream_patches.restricted_targets(targets):
+    evaluator = StoreEvaluator(store_of) if engine == Engine.oxigraph else None
+    with upstream_patches.restricted_targets(targets), upstream_patches.sparql_evaluator(evaluator):
         conforms, report_graph, _ = pyshacl.validate(
             data,
             shacl_graph=shapes if shapes is not None else load_shapes(),
@@ -131,15 +149,29 @@ def validate_graph(
                 severity=_short(get(node, SH.resultSeverity)).rsplit("#", 1)[-1],
                 component=_short(get(node, SH.sourceConstraintComponent)).rsplit("#", 1)[-1],
                 shape=_short(get(node, SH.sourceShape)),
+                value=_short(get(node, SH.value)),
             )
         )
     results.sort(key=lambda r: (r.focus, r.path, r.message))
     return Report(bool(conforms), tuple(results), report_graph)
 
 
-def validate_quads(quads: Iterable[ox.Quad]) -> Report:
-    """Validate compiled or stored quads (every named graph together)."""
-    return validate_graph(to_rdflib(quads), inplace=True)
+def validate_quads(quads: Iterable[ox.Quad], engine: Engine = Engine.oxigraph) -> Report:
+    """Validate compiled or stored quads (every named graph together).
+
+    Raises:
+        UpstreamVersionError: as :func:`validate_graph`.
+    """
+    quads = list(quads)
+    ontology = load_ontology()
+    return validate_graph(
+        to_rdflib(quads),
+        ontology=ontology,
+        inplace=True,
+        engine=engine,
+        # the quads are at hand: no need to read them back out of rdflib
+        store_of=lambda _graph: store_of_triples(quads, ontology),
+    )
 
 
-__all__ = ["Report", "Result", "load_ontology", "load_shapes", "validate_graph", "validate_quads"]
+__all__ = ["Engine", "Report", "Result", "load_ontology", "load_shapes", "validate_graph", "validate_quads"]
