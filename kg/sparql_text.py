@@ -1,4 +1,5 @@
-"""Just enough of SPARQL's lexical structure to cut an update request into its operations and their parts.
+"""Just enough of SPARQL's lexical structure to cut an update request into its operations and their parts,
+and to tell whether a query names a graph by a constant.
 
 SPARQL 1.1 Update (https://www.w3.org/TR/sparql11-update/#grammar): a request is a prologue (``BASE`` /
 ``PREFIX``) and operations separated by ``;``. The evaluator (:mod:`kg.update_eval`) needs each operation's
@@ -13,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 _TOKEN = re.compile(
     r"""
@@ -69,6 +71,20 @@ def tokenize(text: str) -> Iterator[Token]:
 
 def _significant(text: str) -> list[Token]:
     return [t for t in tokenize(text) if t.kind not in ("ws", "comment")]
+
+
+def names_a_graph(text: str) -> bool:
+    """Whether a query names a graph by a constant (``GRAPH <iri>`` or ``GRAPH ex:g``), not by a variable.
+
+    >>> names_a_graph("SELECT * { GRAPH <http://example.org/g> { ?s ?p ?o } }")
+    True
+    >>> names_a_graph("SELECT * { GRAPH # a comment\\n ex:g { ?s ?p ?o } }")
+    True
+    >>> names_a_graph('SELECT * { GRAPH ?g { ?s ex:GRAPH "GRAPH <g>" } }')
+    False
+    """
+    tokens = _significant(text)
+    return any(token.is_word("GRAPH") and following.kind != "var" for token, following in pairwise(tokens))
 
 
 def prologue_end(text: str) -> int:

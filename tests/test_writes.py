@@ -130,12 +130,7 @@ def test_protected_data_and_load_are_refused_with_403(writable: LiveServer, upda
     assert count(writable.url) == before
 
 
-def test_blank_node_labels_are_scoped_to_their_request(writable: LiveServer, request: pytest.FixtureRequest) -> None:
-    if request.node.callspec.params.get("writable") == "virtuoso":
-        # Known regression (session 5, open in issue 15): since the store hides the engine's other graphs with
-        # Virtuoso's graph-exclusion pragmas, GRAPH <g> { ?s ?p ?o } on a graph outside our prefix that a write
-        # created answers no rows, although GRAPH ?g lists g; with the explicit dataset it answered both rows.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="Virtuoso: written graph outside our prefix"))
+def test_blank_node_labels_are_scoped_to_their_request(writable: LiveServer) -> None:
     graph = "http://example.org/bnodes"
     for value in ("one", "two"):
         update = f'INSERT DATA {{ GRAPH <{graph}> {{ _:b1 <http://example.org/p> "{value}" }} }}'
