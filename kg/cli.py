@@ -10,13 +10,11 @@ server/cli.py). They are loaded only when ``kg`` runs one or lists them, so the 
 
 from __future__ import annotations
 
-import os
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import pyoxigraph as ox
 import typer
 from typer.core import TyperGroup
@@ -26,10 +24,10 @@ if TYPE_CHECKING:  # typer bundles its own click (typer._click): TyperGroup's me
 
 from kg.annotate.command import annotate_command
 from kg.build import DEFAULT_BUILD_DIR, build
-from kg.errors import KgError, QueryTooDeep, SearchError, SearchIndexMissing, ShapeViolation, StoreUnavailable
+from kg.command_line import Base, BuildDir, Drafts, StoreUrl, dump_engine, fail, load_engine, open_engine
+from kg.errors import KgError, QueryTooDeep, SearchError, SearchIndexMissing, ShapeViolation
 from kg.iris import DEFAULT_BASE_IRI, Minter
 from kg.narrow import serialized
-from kg.remote_store import SparqlEngineStore
 from kg.review.command import review_command
 from kg.store import OxigraphStore
 from kg.validate import Engine
@@ -58,28 +56,12 @@ app = typer.Typer(
     cls=Commands, help="Article knowledge graph: build, validate, query and serve it.", no_args_is_help=True
 )
 
-BuildDir = Annotated[Path, typer.Option("--build-dir", "-b", help="Where the store and dumps live.")]
-Base = Annotated[str, typer.Option("--base", help="Base IRI of the data.", envvar="KG_BASE_IRI")]
-StoreUrl = Annotated[
-    str | None, typer.Option("--store", help="A SPARQL engine's query endpoint to use as the store.", envvar="KG_STORE")
-]
-
-
-def _fail(message: str, hint: str = "", code: int = 2) -> typer.Exit:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    if hint:
-        typer.echo(f"hint: {hint}", err=True)
-    return typer.Exit(code)
-
-
-Drafts = Annotated[bool, typer.Option("--drafts", help="Include the draft graphs (unreviewed suggestions).")]
-
 
 def _open_store(build_dir: Path, *, drafts: bool = False) -> OxigraphStore:
     try:
         return OxigraphStore.open(build_dir / "store", include_drafts=drafts)
     except OSError as err:
-        raise _fail(str(err), "run `kg build` first") from err
+        raise fail(str(err), "run `kg build` first") from err
 
 
 @app.command("build")
@@ -96,52 +78,21 @@ def build_command(
     With ``--store URL`` (or ``KG_STORE``), then load the store into that Virtuoso with its bulk loader, through
     isql at ``KG_STORE_ISQL`` (host:port, default 127.0.0.1:1111) as dba with ``KG_STORE_PASSWORD`` (default dba).
     """
-    engine = _engine(store) if store else None  # before the build: an engine that is down fails fast
+    engine = open_engine(store, base) if store else None  # before the build: an engine that is down fails fast
     try:
         result = build(build_dir, Minter(base), drafts=drafts)
     except ShapeViolation as err:
         typer.echo(err.report.text(), err=True)
-        raise _fail("the compiled graph does not conform to the shapes; nothing was written", code=1) from err
+        raise fail("the compiled graph does not conform to the shapes; nothing was written", code=1) from err
     except (KgError, ValueError) as err:
-        raise _fail(str(err), "fix the annotation file named above") from err
+        raise fail(str(err), "fix the annotation file named above") from err
     typer.echo(
         f"built {result.quads} quads in {result.graphs} named graphs from {result.sources} source(s)\n"
         f"store: {result.store_path}\ndumps: {result.dump_dir}\nsearch index: {result.search_path}"
     )
     if engine is not None:
-        _load_engine(engine, result.store_path, build_dir)
-
-
-def _engine(url: str) -> SparqlEngineStore:
-    """The engine at ``url``, checked to answer (exit 2 with one line if it does not)."""
-    try:
-        engine = SparqlEngineStore(url)
-        engine.ping()
-    except StoreUnavailable as err:
-        raise _fail(str(err), "start the engine, or check --store / KG_STORE") from err
-    except (ValueError, httpx.InvalidURL) as err:
-        raise _fail(f"--store {url!r} is not accepted: it takes the URL of a SPARQL endpoint ({err})") from err
-    return engine
-
-
-def _load_engine(engine: SparqlEngineStore, store_path: Path, build_dir: Path) -> None:
-    """Replace what the engine holds of our graphs by the built store, with Virtuoso's bulk loader."""
-    from kg.engines.virtuoso import Isql, VirtuosoError, load_build
-
-    try:
-        isql = Isql.parse(os.environ.get("KG_STORE_ISQL", "127.0.0.1:1111"), os.environ.get("KG_STORE_PASSWORD", "dba"))
-    except ValueError as err:
-        raise _fail(f"KG_STORE_ISQL {err}: it takes host:port of Virtuoso's SQL server") from err
-    try:
-        seconds = load_build(
-            store_path, build_dir.resolve() / "engine-load", isql, replace_graphs=tuple(engine.all_graphs())
-        )
-    except (VirtuosoError, OSError) as err:
-        raise _fail(str(err), "the engine must be allowed to read the build directory (Virtuoso: DirsAllowed)") from err
-    engine.refresh()
-    typer.echo(
-        f"loaded into {engine.url}: {len(engine)} quads in {len(engine.all_graphs())} named graphs ({seconds:.1f} s)"
-    )
+        load_engine(engine, result.store_path, build_dir)
+        dump_engine(engine, Minter(base), result.dump_dir)
 
 
 @app.command("validate")
@@ -163,7 +114,7 @@ def validate_command(
     except Exception as err:  # exit 1 says "does not conform": anything else that stops a validation is 2
         reason = " ".join(str(err).split())  # one line, whatever the library wrote
         hint = "check --base, shapes/ and ontology/"
-        raise _fail(f"could not validate: {type(err).__name__}: {reason}", hint) from err
+        raise fail(f"could not validate: {type(err).__name__}: {reason}", hint) from err
     typer.echo(report.text())
     if not report.conforms:
         raise typer.Exit(1)
@@ -191,7 +142,7 @@ def query_command(
         try:
             text = load(query).text
         except KgError as err:
-            raise _fail(str(err)) from err
+            raise fail(str(err)) from err
     try:
         result = store.query(expand_search(text, SearchIndex(index_path(build_dir))))
         if isinstance(result, ox.QueryTriples):
@@ -199,11 +150,11 @@ def query_command(
         else:
             typer.echo(render_table(result))
     except SyntaxError as err:
-        raise _fail(f"malformed SPARQL: {err}") from err
+        raise fail(f"malformed SPARQL: {err}") from err
     except (QueryTooDeep, SearchError) as err:
-        raise _fail(str(err)) from err
+        raise fail(str(err)) from err
     except SearchIndexMissing as err:
-        raise _fail(str(err), "run `kg build` first") from err
+        raise fail(str(err), "run `kg build` first") from err
 
 
 @app.command("dump")
@@ -215,12 +166,20 @@ def dump_command(
         typer.Option(help="Directory to write to (default: BUILD_DIR/dumps; with --drafts BUILD_DIR/dumps-drafts)."),
     ] = None,
     drafts: Drafts = False,
+    store: StoreUrl = None,
 ) -> None:
-    """Write the deterministic dumps (Turtle, N-Quads, gzip, SHA256SUMS) of the built store."""
+    """Write the deterministic dumps (Turtle, N-Quads, gzip, SHA256SUMS) of the built store.
+
+    With ``--store URL`` (or ``KG_STORE``), of what that SPARQL engine holds of our graphs instead.
+    """
     from kg.dump import write_dumps
 
     # With drafts, not over the served dumps: those stay reviewed data only.
     default = build_dir / ("dumps-drafts" if drafts else "dumps")
+    if store:
+        if drafts:
+            raise fail("--drafts reads the built store: the engine's dumps hold what its readers see")
+        return dump_engine(open_engine(store, base), Minter(base), out or default)
     for path in write_dumps(_open_store(build_dir, drafts=drafts), Minter(base), out or default):
         typer.echo(path)
 
@@ -235,7 +194,7 @@ def locate_command(
 
     spans = locate(text_file.read_text(encoding="utf-8"), passage)
     if not spans:
-        raise _fail("the passage does not occur in the text", "copy it exactly, curly quotes included", code=1)
+        raise fail("the passage does not occur in the text", "copy it exactly, curly quotes included", code=1)
     for start, end in spans:
         typer.echo(f"span: [{start}, {end}]")
 
@@ -256,19 +215,19 @@ def update_command(
     try:
         allowlist = service_allowlist_from_env()  # the server's policy (KG_SERVICE_ALLOWLIST)
     except ValueError as err:
-        raise _fail(f"bad KG_* setting: {err}") from err
+        raise fail(f"bad KG_* setting: {err}") from err
     try:
         store = OxigraphStore.open(build_dir / "store", read_only=False)
     except OSError as err:
-        raise _fail(str(err), "is `kg serve` running on this store? Write through its /update endpoint") from err
+        raise fail(str(err), "is `kg serve` running on this store? Write through its /update endpoint") from err
     writer = Writer(store, Minter(base), build_dir / "dumps", search=SearchIndex(index_path(build_dir)))
     try:
         result = writer.update(text, service_allowlist=allowlist)
     except ShapeViolation as err:
         typer.echo(err.report.text(), err=True)
-        raise _fail("the write does not conform to the shapes; nothing was written", code=1) from err
+        raise fail("the write does not conform to the shapes; nothing was written", code=1) from err
     except (SyntaxError, NotImplementedError, KgError) as err:
-        raise _fail(str(err)) from err
+        raise fail(str(err)) from err
     writer.wait_for_dumps()
     if not (result.removed or result.added):  # the store already says that: no commit, no dump rewrite
         typer.echo("committed: nothing to change")
@@ -283,7 +242,7 @@ def backup_command(
 ) -> None:
     """Write a consistent copy of the store (a RocksDB checkpoint) to DESTINATION."""
     if destination.exists():
-        raise _fail(f"{destination} already exists", "name a new directory")
+        raise fail(f"{destination} already exists", "name a new directory")
     _open_store(build_dir).raw.backup(str(destination))
     typer.echo(f"backup written to {destination}")
 
@@ -304,13 +263,13 @@ def restore_command(
     try:
         backup = OxigraphStore.open(source)
     except OSError as err:
-        raise _fail(str(err), "name a directory written by `kg backup`") from err
+        raise fail(str(err), "name a directory written by `kg backup`") from err
     minter = Minter(base)
     quads = [q for g in backup.graphs() if g != minter.ontology_graph for q in backup.quads(g)]
     report = validate_quads(quads)
     if not report.conforms:
         typer.echo(report.text(), err=True)
-        raise _fail("the backup does not conform to the shapes; the store was not replaced", code=1)
+        raise fail("the backup does not conform to the shapes; the store was not replaced", code=1)
     del backup
     store_path = build_dir / "store"
     staged = store_path.with_name("store.restoring")
@@ -381,7 +340,7 @@ def link_command(
                 decisions.append(decide(entity, candidates_for(entity, client), threshold, margin))
         count = write_proposals(review_file, decisions, minter, url)
     except (LinkError, OSError) as err:
-        raise _fail(str(err)) from err
+        raise fail(str(err)) from err
     for d in decisions:
         best = f"wd:{d.rows[0][0].qid} {d.rows[0][0].score:.2f} {d.rows[0][0].label}" if d.rows else "-"
         typer.echo(f"{d.status:9}  {d.entity.label}  {best}")

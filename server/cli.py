@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from kg.build import DEFAULT_BUILD_DIR
-from kg.cli import Base, BuildDir, StoreUrl, _engine, _fail
+from kg.command_line import Base, BuildDir, StoreUrl, fail, open_engine
 from kg.iris import DEFAULT_BASE_IRI
 from kg.search import index_path
 
@@ -27,7 +27,7 @@ def serve_command(
     from server.supervisor import serve
 
     if not 1 <= port <= 65535:
-        raise _fail(f"--port {port} is not accepted: it takes a whole number from 1 to 65535")
+        raise fail(f"--port {port} is not accepted: it takes a whole number from 1 to 65535")
     try:
         settings = Settings.from_env(
             store_path=build_dir / "store",
@@ -37,11 +37,11 @@ def serve_command(
             store_url=store,
         )
     except SettingError as err:
-        raise _fail(str(err)) from err
+        raise fail(str(err)) from err
     if settings.store_url is not None:
-        _engine(settings.store_url)  # one line and exit 2 when the engine is down
+        open_engine(settings.store_url, settings.base_iri)  # one line and exit 2 when the engine is down
     elif not (settings.store_path / "CURRENT").exists():
-        raise _fail(f"no store at {settings.store_path}", "run `kg build` first")
+        raise fail(f"no store at {settings.store_path}", "run `kg build` first")
     url = f"http://{host}:{port}/"
     mode = "read-write (bearer token)" if settings.write_token else "read-only"
     typer.echo(f"Serving the article knowledge graph at {url} ({mode}, {settings.processes} processes)")
@@ -50,5 +50,5 @@ def serve_command(
     try:
         status = serve(settings, host, port)
     except OSError as err:
-        raise _fail(str(err), "is another server on that port, or the store open elsewhere?") from err
+        raise fail(str(err), "is another server on that port, or the store open elsewhere?") from err
     raise typer.Exit(status)

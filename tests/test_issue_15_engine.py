@@ -64,7 +64,7 @@ def test_query_the_engine_cuts_short_is_503_query_timeout_never_a_partial_200(vi
     assert answer.json()["error"] == "query-timeout"
 
 
-def test_kg_build_store_loads_through_the_bulk_loader_and_replaces_our_graphs(
+def test_kg_build_store_loads_through_the_bulk_loader_replaces_our_graphs_and_dumps_what_the_engine_holds(
     tmp_path_factory: pytest.TempPathFactory, built: BuildResult
 ) -> None:
     build_dir = tmp_path_factory.mktemp("engine-build")
@@ -77,9 +77,15 @@ def test_kg_build_store_loads_through_the_bulk_loader_and_replaces_our_graphs(
             done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
             assert done.returncode == 0, done.stderr
         assert f"loaded into {instance.sparql_url}: {built.quads} quads in {built.graphs} named graphs" in done.stdout
+        assert f"dumps written from {instance.sparql_url}: the same as the build's" in done.stdout, done.stdout
         store = SparqlEngineStore(instance.sparql_url)
         assert len(store) == built.quads
         assert store.graphs() == sorted(built_graphs(built))
+        out = build_dir / "from-engine"
+        argv = [sys.executable, "-m", "kg.cli", "dump", "--out", str(out), "--store", instance.sparql_url]
+        dumped = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
+        assert dumped.returncode == 0, dumped.stderr
+        assert (out / "SHA256SUMS").read_text() == (built.store_path.parent / "dumps" / "SHA256SUMS").read_text()
     finally:
         instance.destroy()
 
