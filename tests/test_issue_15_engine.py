@@ -15,6 +15,7 @@ import pytest
 
 from kg.build import BuildResult
 from kg.engines.virtuoso import VirtuosoInstance
+from kg.errors import VirtuosoError
 from kg.remote_store import SparqlEngineStore
 from kg.store import OxigraphStore
 from server.settings import SettingError, Settings
@@ -144,3 +145,9 @@ def test_engine_stopped_while_serving_is_503_store_unavailable_on_queries_and_pa
             assert httpx.get(live.url + "health", timeout=10).status_code == 200
     finally:
         instance.destroy()
+
+
+def test_an_isql_script_runs_every_statement_and_fails_loudly_on_a_bad_one(virtuoso: VirtuosoInstance) -> None:
+    assert virtuoso.isql.run_script(["SELECT 40 + 2", "SELECT 'two'"]).count("Rows.") == 2
+    with pytest.raises(VirtuosoError, match="SELEC"):
+        virtuoso.isql.run_script(["SELECT 1", "SELEC nonsense"])

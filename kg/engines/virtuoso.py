@@ -156,21 +156,34 @@ class Isql:
         Raises:
             VirtuosoError: isql is missing, cannot connect, or the statement failed.
         """
+        return self._isql([f"exec={sql}"], None, sql, timeout)
+
+    def run_script(self, statements: list[str], timeout: float = 3600) -> str:
+        """Run statements in one isql session (read from its input: ~1 ms each, against ~25 ms for a call each).
+
+        Raises:
+            VirtuosoError: isql is missing, cannot connect, or a statement failed (the others still ran).
+        """
+        script = "".join(statement.rstrip().rstrip(";") + ";\n" for statement in statements)
+        return self._isql([], script, script, timeout)
+
+    def _isql(self, extra: list[str], script: str | None, what: str, timeout: float) -> str:
         binary = shutil.which("isql-vt")
         if binary is None:
             raise VirtuosoError(missing() or "isql-vt not found")
         try:
             done = subprocess.run(
-                [binary, f"{self.host}:{self.port}", self.user, self.password, f"exec={sql}"],
+                [binary, f"{self.host}:{self.port}", self.user, self.password, *extra],
+                input=script,
                 capture_output=True,
                 text=True,
                 timeout=timeout,
             )
         except subprocess.TimeoutExpired as err:
-            raise VirtuosoError(f"isql did not finish {sql!r} within {timeout:g} s") from err
+            raise VirtuosoError(f"isql did not finish {what[:200]!r} within {timeout:g} s") from err
         if done.returncode != 0 or "*** Error" in done.stdout or "*** Error" in done.stderr:
             output = (done.stdout[-600:] + " " + done.stderr[-600:]).strip()
-            raise VirtuosoError(f"isql at {self.host}:{self.port} failed on {sql[:200]!r}: {output}")
+            raise VirtuosoError(f"isql at {self.host}:{self.port} failed on {what[:200]!r}: {output}")
         return done.stdout
 
 
@@ -191,8 +204,8 @@ def bulk_load(isql: Isql, directory: Path, pattern: str, *, replace_graphs: tupl
         VirtuosoError: a statement failed, or the loader reported an error for a file.
     """
     started = time.perf_counter()
-    for graph in replace_graphs:
-        isql.run(f"SPARQL CLEAR GRAPH <{graph}>;")
+    if replace_graphs:
+        isql.run_script([f"SPARQL CLEAR GRAPH <{graph}>" for graph in replace_graphs])
     # ld_dir skips a file it has already loaded: forget earlier loads from this directory.
     isql.run(f"DELETE FROM DB.DBA.LOAD_LIST WHERE ll_file LIKE {_sql_string(str(directory) + '/%')};")
     isql.run(f"ld_dir({_sql_string(str(directory))}, {_sql_string(pattern)}, 'urn:kg:triples-without-graph');")
