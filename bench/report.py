@@ -158,7 +158,7 @@ def render(results: dict[str, dict[str, Any]], md_path: Path, png_path: Path) ->
         "threads, time limits, ETags, conneg, metrics, gzip and CORS on, and the writer in the supervisor; pyoxigraph "
         "in-process runs `server.results.execute` (query + serialisation) with no HTTP: the floor.",
         "",
-        "## Targets (issue #8)",
+        "## Targets (issue 17; issue 8 where 17 sets none; issue 15: `kg serve` over Virtuoso)",
         "",
         "| target | size | verdict | numbers |",
         "|---|---|---|---|",
