@@ -108,6 +108,11 @@ class _Channel:
             raise _Stop
         self._call(self.items.put_nowait, item)
 
+    def fail(self, error: Exception) -> None:
+        """Called by the query thread before any part: the request fails with ``error`` (a 503 from the store)."""
+        with contextlib.suppress(_Stop):
+            self._call(_fail, self.head, error)
+
     def _call(self, function: Callable[..., object], *args: object) -> None:
         try:
             self.loop.call_soon_threadsafe(function, *args)
@@ -221,7 +226,7 @@ def _produce(store: GraphStore, job: Job, channel: _Channel) -> None:
     except _Stop:
         return
     except (StoreUnavailable, EngineTimeout) as err:  # the engine behind the store: a 503, at once
-        channel._call(_fail, channel.head, store_failure(err))
+        channel.fail(store_failure(err))
     except Exception as err:  # never die silently: the request gets a 500
         log.exception("query thread failed")
         with contextlib.suppress(_Stop):

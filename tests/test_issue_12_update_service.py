@@ -15,7 +15,6 @@ import contextlib
 import gc
 import os
 import shutil
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from kg.sparql_text import split_operations
 from kg.store import OxigraphStore
 from kg.update_eval import evaluate
 from tests.conftest import LiveServer, serve
+from tests.witness import loopback_witness
 
 TOKEN = "test-token-issue-12"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -92,24 +92,13 @@ class Witnesses:
 
 @pytest.fixture(scope="module")
 def witnesses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Witnesses]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen()
-    sock.settimeout(0.1)
-    port = sock.getsockname()[1]
+    witness = contextlib.ExitStack()
+    port, connections = witness.enter_context(loopback_witness())
     pipe = tmp_path_factory.mktemp("pipe") / "secret"
     os.mkfifo(pipe)
     found = Witnesses(f"http://127.0.0.1:{port}/sparql", f"http://127.0.0.1:{port}/other", pipe.as_uri())
+    found.connections = connections
     stop = threading.Event()
-
-    def listen() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                connection, _ = sock.accept()
-                with connection:
-                    connection.settimeout(1)
-                    with contextlib.suppress(OSError):
-                        found.connections.append(connection.recv(200))
 
     def watch_pipe() -> None:
         while True:
@@ -118,15 +107,13 @@ def witnesses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Witnesses]:
                     return
                 found.pipe_opened += 1
 
-    threads = [threading.Thread(target=listen, daemon=True), threading.Thread(target=watch_pipe, daemon=True)]
-    for thread in threads:
-        thread.start()
-    yield found
-    stop.set()
-    os.close(os.open(pipe, os.O_RDONLY | os.O_NONBLOCK))  # releases the pipe watcher
-    for thread in threads:
-        thread.join(timeout=5)
-    sock.close()
+    watcher = threading.Thread(target=watch_pipe, daemon=True)
+    watcher.start()
+    with witness:
+        yield found
+        stop.set()
+        os.close(os.open(pipe, os.O_RDONLY | os.O_NONBLOCK))  # releases the pipe watcher
+        watcher.join(timeout=5)
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,6 @@ update dataset parameters of the protocol and multipart POST on the Graph Store,
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +17,7 @@ from kg.sparql_text import split_operations
 from kg.store import OxigraphStore
 from kg.update_eval import check_syntax, evaluate
 from tests.conformance.server import AUTHORIZATION, conformance_client
+from tests.witness import loopback_witness
 
 EX = "http://example.org/"
 P, Q = ox.NamedNode(EX + "p"), ox.NamedNode(EX + "q")
@@ -115,26 +113,8 @@ def test_the_union_default_graph_is_read_but_writes_go_to_the_real_default_graph
 @pytest.fixture()
 def listener() -> Iterator[tuple[str, list[bytes]]]:
     """A loopback listener that records every connection: what an executed LOAD would reach."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen()
-    sock.settimeout(0.1)
-    connections: list[bytes] = []
-    stop = threading.Event()
-
-    def listen() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                connection, _ = sock.accept()
-                with connection:
-                    connections.append(b"connected")
-
-    thread = threading.Thread(target=listen, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}/data.ttl", connections
-    stop.set()
-    thread.join(timeout=5)
-    sock.close()
+    with loopback_witness() as (port, connections):
+        yield f"http://127.0.0.1:{port}/data.ttl", connections
 
 
 def test_the_syntax_check_never_executes_a_load(listener: tuple[str, list[bytes]]) -> None:
