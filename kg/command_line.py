@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 
 from kg.errors import StoreUnavailable
@@ -40,7 +39,7 @@ def open_engine(url: str, base: str | None = None) -> SparqlEngineStore:
         engine.ping()
     except StoreUnavailable as err:
         raise fail(str(err), "start the engine, or check --store / KG_STORE") from err
-    except (ValueError, httpx.InvalidURL) as err:
+    except ValueError as err:
         raise fail(f"--store {url!r} is not accepted: it takes the URL of a SPARQL endpoint ({err})") from err
     return engine
 

@@ -41,11 +41,11 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import httpx
 import pyoxigraph as ox
 
 from kg.changes import Diff
 from kg.depth import check_depth
+from kg.engine_http import EngineHttp, EngineUnreachable, Reply
 from kg.engine_writes import ASK_VERSION, ASK_WRITTEN, DEFAULT_GRAPH, WRITES_GRAPH, EngineMirror, fetch_quads
 from kg.errors import EngineTimeout, StoreUnavailable
 from kg.iris import KG, Minter
@@ -106,7 +106,7 @@ class SparqlEngineStore:
         self.timeout = timeout
         self._prefix = Minter(base_iri).graph("") if base_iri else Minter().graph("")
         self._include_drafts = include_drafts
-        self._client = httpx.Client(timeout=httpx.Timeout(10.0, read=timeout + READ_SLACK))
+        self._http = EngineHttp(url)
         self._lock = threading.Lock()
         self._graphs: _Graphs | None = None
         self._excludes: bool | None = None  # the engine takes the exclusion pragmas (asked once)
@@ -114,7 +114,7 @@ class SparqlEngineStore:
         self._mirror: EngineMirror | None = None  # the writer's copy of our graphs (kg.engine_writes)
 
     def close(self) -> None:
-        self._client.close()
+        self._http.close()
 
     def ping(self) -> None:
         """Check that the engine answers ``ASK {}`` within 5 s.
@@ -160,8 +160,8 @@ class SparqlEngineStore:
         triples = form in ("CONSTRUCT", "DESCRIBE")
         response = self._send(params, _TRIPLES if triples else _RESULTS, limit)
         if triples:
-            return _as_query_triples(response.content)
-        return ox.parse_query_results(_json_with_plain_labels(response.content), format=ox.QueryResultsFormat.JSON)
+            return _as_query_triples(response.body)
+        return ox.parse_query_results(_json_with_plain_labels(response.body), format=ox.QueryResultsFormat.JSON)
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
         """Every quad of our graphs that queries see, or those of one named graph."""
@@ -185,7 +185,7 @@ class SparqlEngineStore:
             if not graphs.ours:
                 return 0
             params = self._scoped("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", graphs.ours, graphs)
-            counted = _solutions(self._send(params, _RESULTS, self.timeout).content)
+            counted = _solutions(self._send(params, _RESULTS, self.timeout).body)
             self._count = int(next(iter(counted))["n"].value)
         return self._count
 
@@ -240,19 +240,19 @@ class SparqlEngineStore:
             self.refresh()
 
     def _write_version(self) -> str:
-        rows = _solutions(self._send({"query": ASK_VERSION}, _RESULTS, self.timeout).content)
+        rows = _solutions(self._send({"query": ASK_VERSION}, _RESULTS, self.timeout).body)
         return next((row["v"].value for row in rows), "")
 
     def _update(self, text: str) -> None:
         """Send one update request (form-encoded ``update``), waiting up to :data:`WRITE_WAIT` for it."""
         try:
-            response = self._client.post(self.url, data={"update": text}, timeout=httpx.Timeout(10.0, read=WRITE_WAIT))
-        except httpx.TransportError as err:
+            response = self._http.post({"update": text}, {}, WRITE_WAIT, once=True)
+        except (OSError, TimeoutError) as err:
             raise StoreUnavailable(f"the SPARQL engine at {self.url} failed during a write ({err})") from err
-        if response.status_code in (502, 503, 504):
-            raise StoreUnavailable(f"the SPARQL engine at {self.url} answered {response.status_code} to a write")
-        if response.status_code not in (200, 204):
-            raise OSError(f"the SPARQL engine refused the write ({response.status_code}): {response.text[:500]}")
+        if response.status in (502, 503, 504):
+            raise StoreUnavailable(f"the SPARQL engine at {self.url} answered {response.status} to a write")
+        if response.status not in (200, 204):
+            raise OSError(f"the SPARQL engine refused the write ({response.status}): {response.text[:500]}")
 
     def _graph_lists(self) -> _Graphs:
         """Our graphs, those of them queries see, and the engine's others; asked once, then remembered."""
@@ -264,15 +264,15 @@ class SparqlEngineStore:
     def _ask_graphs(self) -> _Graphs:
         if self._excludes is None:
             self._excludes = self._takes_exclusions()
-        listed = _solutions(self._send({"query": _ALL_GRAPHS}, _RESULTS, self.timeout).content)
+        listed = _solutions(self._send({"query": _ALL_GRAPHS}, _RESULTS, self.timeout).body)
         every = {row["g"].value for row in listed}
         written = self._send({"query": ASK_WRITTEN}, _RESULTS, self.timeout)  # graphs writes made outside the prefix
-        outside = {row["g"].value for row in _solutions(written.content)}
+        outside = {row["g"].value for row in _solutions(written.body)}
         ours = sorted(g for g in every if (g.startswith(self._prefix) or g in outside) and g not in _NEVER_OURS)
         hidden: set[str] = set()
         if not self._include_drafts and ours:
             drafts = self._send({"query": _DRAFT_GRAPHS}, _RESULTS, self.timeout)
-            hidden = {row["g"].value for row in _solutions(drafts.content)}
+            hidden = {row["g"].value for row in _solutions(drafts.body)}
         return _Graphs(ours, [g for g in ours if g not in hidden], frozenset(every | _NEVER_OURS))
 
     def _takes_exclusions(self) -> bool:
@@ -298,30 +298,25 @@ class SparqlEngineStore:
         listed = graphs or [_NO_GRAPH]
         return {"query": sparql, "default-graph-uri": listed, "named-graph-uri": listed}
 
-    def _send(self, params: dict[str, str | list[str]], accept: str, limit: float) -> httpx.Response:
+    def _send(self, params: dict[str, str | list[str]], accept: str, limit: float) -> Reply:
         """POST a query (form-encoded) with the engine's time limit; map its failures to ours."""
         data = {**params, "timeout": str(max(1, round(limit * 1000)))}
         try:
-            response = self._client.post(
-                self.url,
-                data=data,
-                headers={"Accept": accept},
-                timeout=httpx.Timeout(10.0, read=limit + READ_SLACK),
-            )
-        except httpx.TimeoutException as err:
-            if isinstance(err, httpx.ConnectTimeout):
-                raise StoreUnavailable(f"the SPARQL engine at {self.url} did not accept a connection") from err
-            raise EngineTimeout(limit) from err
-        except httpx.TransportError as err:
+            response = self._http.post(data, {"Accept": accept}, limit + READ_SLACK)
+        except EngineUnreachable as err:
             raise StoreUnavailable(f"the SPARQL engine at {self.url} cannot be reached ({err})") from err
+        except TimeoutError as err:
+            raise EngineTimeout(limit) from err
+        except OSError as err:
+            raise StoreUnavailable(f"the SPARQL engine at {self.url} failed during a query ({err})") from err
         if response.headers.get("x-sql-state") == _PARTIAL:
             raise EngineTimeout(limit)
-        if response.status_code == 400:  # its first paragraph: the message, without the query echoed after it
+        if response.status == 400:  # its first paragraph: the message, without the query echoed after it
             raise SyntaxError(response.text.strip().split("\n\n")[0])
-        if response.status_code in (502, 503, 504):
-            raise StoreUnavailable(f"the SPARQL engine at {self.url} answered {response.status_code}")
-        if response.status_code != 200:
-            raise OSError(f"the SPARQL engine answered {response.status_code}: {response.text[:500].strip()}")
+        if response.status in (502, 503, 504):
+            raise StoreUnavailable(f"the SPARQL engine at {self.url} answered {response.status}")
+        if response.status != 200:
+            raise OSError(f"the SPARQL engine answered {response.status}: {response.text[:500].strip()}")
         return response
 
 
