@@ -14,10 +14,12 @@ write updates the documents of the nodes it touches (:meth:`SearchIndex.sync`, c
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import sqlite3
 import threading
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +39,8 @@ MAX_LIMIT = 10_000
 
 
 _SNIPPET_TOKENS = 24
+#: Numbers the reader connections: a generation is only comparable within one connection.
+_CONNECTIONS = itertools.count()
 
 _SCHEMA = """
 CREATE TABLE documents(id INTEGER PRIMARY KEY, node TEXT NOT NULL, kind TEXT NOT NULL, graph TEXT NOT NULL,
@@ -160,12 +164,30 @@ class SearchIndex:
                 raise SearchIndexMissing(f"The search index is missing ({self.path}): run `kg build` to write it.")
             uri = self.path.resolve().as_uri() + "?mode=ro"
             connection = sqlite3.connect(uri, uri=True, timeout=5.0, check_same_thread=False)
-            self._local.connection = connection
+            self._local.connection, self._local.serial = connection, next(_CONNECTIONS)
         return connection
 
-    def search(self, text: str, kind: str | None = None, limit: int = 20, *, snippets: bool = True) -> list[Hit]:
+    def generation(self) -> tuple[int, int] | None:
+        """A value that changes with every committed write to the index, for caching what a search gives; None
+        without an index file.
+
+        It is this thread's connection and SQLite's ``PRAGMA data_version``, which changes when another
+        connection (the writer's :meth:`sync`, in any process) commits (https://www.sqlite.org/pragma.html#pragma_data_version).
+        """
+        if not self.path.is_file():
+            return None
+        (version,) = self._reader().execute("PRAGMA data_version").fetchone()
+        return self._local.serial, version
+
+    def search(
+        self, text: str, kind: str | None = None, limit: int = 20, *, snippets: bool = True, ranked: bool = True
+    ) -> list[Hit]:
         """The nodes matching ``text`` (FTS5 syntax, see :func:`fts_query`), best first, at most ``limit``;
         without ``snippets``, hits have neither snippet nor text (they cost most of a search of many hits).
+
+        Without ``ranked`` (a caller that shows no score and no order), when no more than ``limit`` nodes match
+        they come in index order with a score of 0.0: BM25 is computed for every match, and skipping it is most
+        of a search's cost. When more match, the limit picks the best ``limit`` nodes, ranked as usual.
 
         Raises:
             SearchError: the search text is empty or malformed, ``kind`` is not one of :data:`KINDS`, or
@@ -181,15 +203,37 @@ class SearchIndex:
         match = fts_query(text)
         connection = self._reader()
         try:
-            ranked = self._ranked(connection, match, kind, limit)
+            if not ranked and not snippets and (found := self._unranked(connection, match, kind, limit)) is not None:
+                return found
+            ranked_rows = self._ranked(connection, match, kind, limit)
             if not snippets:  # the first query has all but the text and snippet: no second pass over the matches
-                return [Hit(node, kind, graph, "", lang, score, ()) for _, score, node, kind, graph, lang in ranked]
-            return self._hits(connection, match, [(rowid, score) for rowid, score, *_ in ranked])
+                return [
+                    Hit(node, kind, graph, "", lang, score, ()) for _, score, node, kind, graph, lang in ranked_rows
+                ]
+            return self._hits(connection, match, [(rowid, score) for rowid, score, *_ in ranked_rows])
         except sqlite3.OperationalError as err:
             message = str(err)
             if any(word in message for word in ("fts5", "syntax", "unterminated", "no such column", "special query")):
                 raise SearchError(f"Malformed search text {text!r}: {message}.") from err
             raise
+
+    @staticmethod
+    def _unranked(connection: sqlite3.Connection, match: str, kind: str | None, limit: int) -> list[Hit] | None:
+        """Every matching node in index order (unscored), or None as soon as more than ``limit`` match."""
+        sql = "SELECT d.node, d.kind, d.graph, d.lang FROM texts JOIN documents d ON d.id = texts.rowid"
+        rows = (
+            connection.execute(sql + " WHERE texts MATCH ? AND d.kind = ?", (match, kind))
+            if kind
+            else connection.execute(sql + " WHERE texts MATCH ?", (match,))
+        )
+        found: dict[str, Hit] = {}
+        with closing(rows):  # a statement left open would hold a read lock against the writer
+            for node, found_kind, graph, lang in rows:
+                if node not in found:
+                    if len(found) == limit:
+                        return None  # the limit cuts: only ranking can say which nodes to keep
+                    found[node] = Hit(node, found_kind, graph, "", lang, 0.0, ())
+        return list(found.values())
 
     @staticmethod
     def _ranked(

@@ -219,12 +219,13 @@ class OxigraphStore:
 
 
 #: What :func:`names_its_dataset` must see past: strings, IRIs and comments (the word FROM may occur in them),
-#: braces (a dataset clause is never inside them), and runs of anything else, in which the keyword is sought.
+#: braces (a dataset clause is never inside them), and runs of anything else, in which the keyword is sought. A
+#: run of IRIs is one token (a search's VALUES block holds up to 1000: kg/search_service.py).
 _DATASET_TOKENS = re.compile(
     r"[^\"'<#{}]+"
     r'|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
     r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\''
-    r"|<[^<>\"{}|^`\\\x00-\x20]*>|#[^\r\n]*|[\s\S]"
+    r"|<[^<>\"{}|^`\\\x00-\x20]*>(?:\s*<[^<>\"{}|^`\\\x00-\x20]*>)*|#[^\r\n]*|[\s\S]"
 )
 #: The keyword, not part of a variable, a prefixed name or a language tag.
 _FROM = re.compile(r"(?<![\w?$:@.\-])FROM(?![\w:\-])", re.IGNORECASE)
