@@ -139,4 +139,3 @@ class EngineHttp:
         with self._lock:
             if connection in self._open:
                 self._open.remove(connection)
-
