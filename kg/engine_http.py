@@ -1,22 +1,26 @@
-"""POSTs to a SPARQL engine's endpoint over kept-alive connections, one per thread (the standard library's
+"""POSTs to a SPARQL engine's endpoint over a small pool of kept-alive connections (the standard library's
 :mod:`http.client`).
 
-Why not httpx, used everywhere else: measured against Virtuoso on loopback, one small query took 4 to 8 ms through
-an httpx client and 1 to 2 ms through :class:`http.client.HTTPConnection` (medians of 200; docs/deployment.md).
-http.client sends a small form body in the same packet as the headers; httpx and urllib3 send them apart, and the
-engine's answer then waits on TCP's delayed acknowledgement. On a path every query of `kg serve --store` takes,
-that was most of our overhead over the engine itself.
+Why not httpx, used everywhere else: measured against Virtuoso on loopback (medians of 200, the same query and
+form body), one small query took 4 to 8 ms through an httpx client, 6 ms through urllib3, and about 1 ms through
+:class:`http.client.HTTPConnection` with ``TCP_NODELAY`` (the store's whole ``query``: 8 to 11 ms before, 1 to 2 ms
+after). On a path every query of `kg serve --store` takes, that was most of our overhead over the engine itself.
 """
 
 from __future__ import annotations
 
 import http.client
+import socket
 import threading
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 #: Seconds to wait for a connection to the engine.
 CONNECT_TIMEOUT = 10.0
+#: Idle connections kept per process: an engine serves a kept-alive connection with one of its threads (Virtuoso:
+#: ``MaxKeepAlives``, 32 in our ini), so a connection per thread of ours (anyio runs pages in up to 40) could take
+#: them all and leave new ones waiting for an idle one's keep-alive to expire.
+IDLE_CONNECTIONS = 4
 
 
 class EngineUnreachable(ConnectionError):
@@ -35,7 +39,7 @@ class Reply:
 
 
 class EngineHttp:
-    """Form-encoded POSTs to ``url``, each thread on its own kept-alive connection.
+    """Form-encoded POSTs to ``url``: each request takes an idle connection (or opens one) and gives it back.
 
     Raises ValueError for a URL that is not ``http://`` or ``https://`` with a host.
     """
@@ -48,9 +52,8 @@ class EngineHttp:
         self._host = parts.hostname
         self._port = parts.port or (443 if self._https else 80)
         self._target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        self._local = threading.local()
         self._lock = threading.Lock()
-        self._open: list[http.client.HTTPConnection] = []
+        self._idle: list[http.client.HTTPConnection] = []  # most recently used last
 
     def post(
         self, fields: dict[str, str | list[str]], headers: dict[str, str], read_timeout: float, *, once: bool = False
@@ -73,26 +76,31 @@ class EngineHttp:
                 return self._exchange(connection, body, sent, read_timeout)
             finally:
                 connection.close()
-        connection, reused = self._connection()
+        connection, reused = self._take()
         try:
-            return self._exchange(connection, body, sent, read_timeout)
+            reply = self._exchange(connection, body, sent, read_timeout)
         except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-            self._drop(connection)
+            connection.close()
             if not reused:
                 raise
-        connection, _ = self._connection()  # the idle connection had been closed by the engine: once more
-        try:
-            return self._exchange(connection, body, sent, read_timeout)
+            connection = self._new()  # the idle connection had been closed by the engine: once more, on a new one
+            try:
+                reply = self._exchange(connection, body, sent, read_timeout)
+            except BaseException:
+                connection.close()
+                raise
         except BaseException:
-            self._drop(connection)
+            connection.close()
             raise
+        self._give_back(connection)
+        return reply
 
     def close(self) -> None:
-        """Close every thread's connection."""
+        """Close the idle connections."""
         with self._lock:
-            for connection in self._open:
-                connection.close()
-            self._open.clear()
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.close()
 
     def _exchange(
         self, connection: http.client.HTTPConnection, body: bytes, headers: dict[str, str], read_timeout: float
@@ -100,8 +108,10 @@ class EngineHttp:
         try:
             if connection.sock is None:
                 connection.connect()
+                # headers and body go in two writes: without this, Nagle holds the second until the first is acked
+                connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError as err:
-            self._drop(connection)
+            connection.close()
             raise EngineUnreachable(f"{self._host}:{self._port}: {err}") from err
         connection.sock.settimeout(read_timeout)
         try:
@@ -109,33 +119,31 @@ class EngineHttp:
             response = connection.getresponse()
             content = response.read()
         except TimeoutError:
-            self._drop(connection)  # an answer may still come on it: never read it as the next one's
+            connection.close()  # an answer may still come on it: never read it as the next one's
             raise
         except http.client.HTTPException as err:
-            self._drop(connection)
+            connection.close()
             raise OSError(f"a malformed answer from the engine ({err!r})") from err
         if response.will_close:
-            self._drop(connection)
+            connection.close()
         return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, content)
 
-    def _connection(self) -> tuple[http.client.HTTPConnection, bool]:
-        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
-        if connection is not None:
-            return connection, connection.sock is not None
-        connection = self._new()
-        self._local.connection = connection
+    def _take(self) -> tuple[http.client.HTTPConnection, bool]:
+        """An idle connection (True: it may have been closed by the engine since), or a new one (False)."""
         with self._lock:
-            self._open.append(connection)
-        return connection, False
+            if self._idle:
+                return self._idle.pop(), True
+        return self._new(), False
+
+    def _give_back(self, connection: http.client.HTTPConnection) -> None:
+        if connection.sock is None:
+            return
+        with self._lock:
+            if len(self._idle) < IDLE_CONNECTIONS:
+                self._idle.append(connection)
+                return
+        connection.close()
 
     def _new(self) -> http.client.HTTPConnection:
         kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
         return kind(self._host, self._port, timeout=CONNECT_TIMEOUT)
-
-    def _drop(self, connection: http.client.HTTPConnection) -> None:
-        connection.close()
-        if getattr(self._local, "connection", None) is connection:
-            self._local.connection = None
-        with self._lock:
-            if connection in self._open:
-                self._open.remove(connection)
