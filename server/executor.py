@@ -2,7 +2,7 @@
 
 pyoxigraph releases the GIL while it evaluates and serialises, so query threads use the cores while the event
 loop serves; no pipe, no pickling, no copy (docs/performance.md). The serialiser hands a 64 KiB part, then
-512 KiB chunks (each costs the event loop ~0.15 ms, while the query thread waits for the GIL: issue 17) to the
+256 KiB chunks (each costs the event loop ~0.15 ms, while the query thread waits for the GIL: issue 17) to the
 event loop through a bounded :class:`_Channel`: the first byte of a large answer leaves before the query has
 finished, and a slow reader blocks the query thread instead of piling up chunks.
 
@@ -45,7 +45,7 @@ log = logging.getLogger("kg.server")
 #: Bytes of an answer's first part (an answer that fits is sent whole), of each streamed chunk after it, and how
 #: many chunks may wait for a slow client before the query thread blocks.
 FIRST_CHUNK_BYTES = 64 * 1024
-CHUNK_BYTES = 512 * 1024
+CHUNK_BYTES = 256 * 1024
 QUEUED_CHUNKS = 4
 _EXPIRED = object()  # what a stream's deadline timer queues (_Channel.get)
 #: A query (the same text, dataset and format, on the same store) whose whole answer took a thread less than

@@ -65,7 +65,7 @@ def test_a_streamed_or_slow_query_is_never_answered_inline(store: OxigraphStore)
 
 
 def test_a_streamed_answer_leaves_as_a_small_first_part_then_few_large_chunks(store: OxigraphStore) -> None:
-    """The first byte leaves after 64 KiB; later chunks are 512 KiB, so a 25 MB answer crosses the event loop ~50
+    """The first byte leaves after 64 KiB; later chunks are 256 KiB, so a 25 MB answer crosses the event loop ~100
     times, not ~400 (each crossing costs the loop ~0.15 ms while the query thread waits for the GIL; issue 17)."""
     executor = Executor(store)
     job = Job("SELECT * WHERE { ?s ?p ?o . ?t ?q ?r } LIMIT 40000", format="tsv")
