@@ -1,9 +1,10 @@
 """Where a SPARQL query runs: a thread of the serving process, against a deadline, streaming its answer.
 
 pyoxigraph releases the GIL while it evaluates and serialises, so query threads use the cores while the event
-loop serves; no pipe, no pickling, no copy (docs/performance.md). The serialiser hands 64 KiB chunks to the event
-loop through a bounded :class:`_Channel`: the first byte of a large answer leaves before the query has finished,
-and a slow reader blocks the query thread instead of piling up chunks.
+loop serves; no pipe, no pickling, no copy (docs/performance.md). The serialiser hands a 64 KiB part, then
+256 KiB chunks (each costs the event loop ~0.15 ms, while the query thread waits for the GIL: issue 17) to the
+event loop through a bounded :class:`_Channel`: the first byte of a large answer leaves before the query has
+finished, and a slow reader blocks the query thread instead of piling up chunks.
 
 Time limits (docs/timeouts.md). pyoxigraph cannot cancel a query from outside, so:
 
@@ -41,9 +42,12 @@ from server.results import Job, Outcome, error_outcome, evaluate, execute
 
 log = logging.getLogger("kg.server")
 
-#: Bytes per streamed chunk, and how many chunks may wait for a slow client before the query thread blocks.
-CHUNK_BYTES = 64 * 1024
+#: Bytes of an answer's first part (an answer that fits is sent whole), of each streamed chunk after it, and how
+#: many chunks may wait for a slow client before the query thread blocks.
+FIRST_CHUNK_BYTES = 64 * 1024
+CHUNK_BYTES = 256 * 1024
 QUEUED_CHUNKS = 4
+_EXPIRED = object()  # what a stream's deadline timer queues (_Channel.get)
 #: A query (the same text, dataset and format, on the same store) whose whole answer took a thread less than
 #: INLINE_BELOW seconds is answered on the event loop the next time: handing it to a thread and back costs more
 #: than running it. Should it take over INLINE_UNLEARN there, it goes back to the threads. The costs of the
@@ -91,6 +95,7 @@ class _Channel:
         self.finished = threading.Event()  # the query thread has returned
         self.took: float | None = None  # seconds the thread spent on an answer it sent whole
         self._first = True
+        self._expiry: asyncio.TimerHandle | None = None  # the deadline of the parts after the first
 
     def stop_requested(self) -> bool:
         return self.cancelled.is_set() or time.monotonic() > self.deadline
@@ -128,10 +133,21 @@ class _Channel:
             expiry.cancel()
 
     async def get(self) -> object:
-        """A part after the first, or :class:`TimeoutError` at the deadline."""
-        item = await asyncio.wait_for(self.items.get(), max(0.0, self.deadline - time.monotonic()))
+        """A part after the first, or :class:`TimeoutError` at the deadline (one timer a stream, no wait_for task)."""
+        if self._expiry is None:
+            self._expiry = self.loop.call_later(self.deadline - time.monotonic(), self.items.put_nowait, _EXPIRED)
+        item = await self.items.get()
+        if item is _EXPIRED:
+            raise TimeoutError
         self.space.release()
+        if isinstance(item, _End | _Broken):
+            self.close()
         return item
+
+    def close(self) -> None:
+        """The stream is over (ended, broken or abandoned): its deadline timer goes."""
+        if self._expiry is not None:
+            self._expiry.cancel()
 
 
 def _resolve(future: asyncio.Future[object], item: object) -> None:
@@ -160,7 +176,7 @@ class _Broken:
 
 
 class _ChunkWriter:
-    """The file the serialiser writes to: buffers, hands out :data:`CHUNK_BYTES` chunks, stops on request."""
+    """The file the serialiser writes to: buffers, hands out parts (FIRST_CHUNK_BYTES, then CHUNK_BYTES), stops."""
 
     def __init__(self, channel: _Channel, media_type: str) -> None:
         self.channel = channel
@@ -172,7 +188,7 @@ class _ChunkWriter:
         if self.channel.stop_requested():
             raise _Stop
         self.buffer += data
-        if len(self.buffer) >= CHUNK_BYTES:
+        if len(self.buffer) >= (CHUNK_BYTES if self.started else FIRST_CHUNK_BYTES):
             self._emit()
         return len(data)
 
@@ -265,6 +281,7 @@ class Answer:
         """The client went away or the deadline passed: the query thread stops at its next write."""
         if self._channel is not None:
             self._channel.cancelled.set()
+            self._channel.close()
 
 
 class Executor:

@@ -10,7 +10,7 @@ import pytest
 
 from kg.store import OxigraphStore
 from server.errors import Unavailable
-from server.executor import CHUNK_BYTES, Executor, QueryTimeout, Stream
+from server.executor import CHUNK_BYTES, FIRST_CHUNK_BYTES, Executor, QueryTimeout, Stream
 from server.results import Job, Outcome, execute
 
 EX = "http://example.org/"
@@ -62,6 +62,24 @@ def test_a_streamed_or_slow_query_is_never_answered_inline(store: OxigraphStore)
     bodies = run(twice())
     assert bodies[0] == bodies[1] == execute(store, job).body
     assert executor.inline == 0
+
+
+def test_a_streamed_answer_leaves_as_a_small_first_part_then_few_large_chunks(store: OxigraphStore) -> None:
+    """The first byte leaves after 64 KiB; later chunks are 256 KiB, so a 25 MB answer crosses the event loop ~100
+    times, not ~400 (each crossing costs the loop ~0.15 ms while the query thread waits for the GIL; issue 17)."""
+    executor = Executor(store)
+    job = Job("SELECT * WHERE { ?s ?p ?o . ?t ?q ?r } LIMIT 40000", format="tsv")
+
+    async def stream() -> tuple[bytes, list[bytes]]:
+        answer = await executor.start(job, 30)
+        assert isinstance(answer.head, Stream)
+        return answer.head.first, [chunk async for chunk in answer.rest()]
+
+    first, chunks = run(stream())
+    assert FIRST_CHUNK_BYTES <= len(first) < FIRST_CHUNK_BYTES + 16 * 1024, len(first)
+    assert len(chunks) >= 2, "the answer should need several chunks"
+    assert all(CHUNK_BYTES <= len(chunk) < CHUNK_BYTES + 16 * 1024 for chunk in chunks[:-1]), [len(c) for c in chunks]
+    assert first + b"".join(chunks) == execute(store, job).body
 
 
 def test_a_new_store_forgets_what_was_learnt(store: OxigraphStore) -> None:
