@@ -15,16 +15,14 @@ import threading
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
+from kg.errors import StoreUnavailable
+
 #: Seconds to wait for a connection to the engine.
 CONNECT_TIMEOUT = 10.0
 #: Idle connections kept per process: an engine serves a kept-alive connection with one of its threads (Virtuoso:
 #: ``MaxKeepAlives``, 32 in our ini), so a connection per thread of ours (anyio runs pages in up to 40) could take
 #: them all and leave new ones waiting for an idle one's keep-alive to expire.
 IDLE_CONNECTIONS = 4
-
-
-class EngineUnreachable(ConnectionError):
-    """No connection to the engine could be made (refused, unknown host, or no answer within the connect time)."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +44,7 @@ class EngineHttp:
 
     def __init__(self, url: str) -> None:
         parts = urlsplit(url)
+        self._url = url
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"{url!r} is not an http:// or https:// URL with a host")
         self._https = parts.scheme == "https"
@@ -64,7 +63,7 @@ class EngineHttp:
         request that must never be sent twice (``once``: an update) goes on a new connection of its own.
 
         Raises:
-            EngineUnreachable: no connection could be made.
+            StoreUnavailable: no connection could be made.
             TimeoutError: the engine did not answer within ``read_timeout``.
             OSError: the connection failed during the exchange.
         """
@@ -109,13 +108,13 @@ class EngineHttp:
             if connection.sock is None:
                 connection.connect()
                 # headers and body go in two writes: without this, Nagle holds the second until the first is acked
-                connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # type: ignore[attr-defined]
         except OSError as err:
             connection.close()
-            raise EngineUnreachable(f"{self._host}:{self._port}: {err}") from err
+            raise StoreUnavailable(f"the SPARQL engine at {self._url} cannot be reached ({err})") from err
         connection.sock.settimeout(read_timeout)
         try:
-            connection.request("POST", self._target, body=body, headers=headers)  # headers and body: one send
+            connection.request("POST", self._target, body=body, headers=headers)
             response = connection.getresponse()
             content = response.read()
         except TimeoutError:

@@ -45,7 +45,7 @@ import pyoxigraph as ox
 
 from kg.changes import Diff
 from kg.depth import check_depth
-from kg.engine_http import EngineHttp, EngineUnreachable, Reply
+from kg.engine_http import EngineHttp, Reply
 from kg.engine_writes import ASK_VERSION, ASK_WRITTEN, DEFAULT_GRAPH, WRITES_GRAPH, EngineMirror, fetch_quads
 from kg.errors import EngineTimeout, StoreUnavailable
 from kg.iris import KG, Minter
@@ -303,8 +303,6 @@ class SparqlEngineStore:
         data = {**params, "timeout": str(max(1, round(limit * 1000)))}
         try:
             response = self._http.post(data, {"Accept": accept}, limit + READ_SLACK)
-        except EngineUnreachable as err:
-            raise StoreUnavailable(f"the SPARQL engine at {self.url} cannot be reached ({err})") from err
         except TimeoutError as err:
             raise EngineTimeout(limit) from err
         except OSError as err:

@@ -3,7 +3,7 @@
 pyoxigraph releases the GIL while it evaluates and serialises, so query threads use the cores while the event
 loop serves; no pipe, no pickling, no copy (docs/performance.md). The serialiser hands a 64 KiB part, then
 256 KiB chunks (each costs the event loop ~0.15 ms, while the query thread waits for the GIL: issue 17) to the
-event loop through a bounded :class:`_Channel`: the first byte of a large answer leaves before the query has
+event loop through a bounded :class:`Channel`: the first byte of a large answer leaves before the query has
 finished, and a slow reader blocks the query thread instead of piling up chunks.
 
 Time limits (docs/timeouts.md). pyoxigraph cannot cancel a query from outside, so:
@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
@@ -36,18 +35,16 @@ import pyoxigraph as ox
 from kg.errors import EngineTimeout, StoreUnavailable
 from kg.iris import PREFIXES
 from kg.store import GraphStore
+from server.channel import Broken, Channel, End, Stop
 from server.errors import QueryTimeout, Unavailable, store_failure
 from server.query_threads import RELEASE_AFTER, QueryThreads, release_memory
 from server.results import Job, Outcome, error_outcome, evaluate, execute
 
 log = logging.getLogger("kg.server")
 
-#: Bytes of an answer's first part (an answer that fits is sent whole), of each streamed chunk after it, and how
-#: many chunks may wait for a slow client before the query thread blocks.
+#: Bytes of an answer's first part (an answer that fits is sent whole), and of each streamed chunk after it.
 FIRST_CHUNK_BYTES = 64 * 1024
 CHUNK_BYTES = 256 * 1024
-QUEUED_CHUNKS = 4
-_EXPIRED = object()  # what a stream's deadline timer queues (_Channel.get)
 #: A query (the same text, dataset and format, on the same store) whose whole answer took a thread less than
 #: INLINE_BELOW seconds is answered on the event loop the next time: handing it to a thread and back costs more
 #: than running it. Should it take over INLINE_UNLEARN there, it goes back to the threads. The costs of the
@@ -65,10 +62,6 @@ def no_free_thread() -> Unavailable:
     return Unavailable("server-busy", message, retry_after=1)
 
 
-class _Stop(Exception):
-    """Raised inside the serialiser to stop the engine: the answer is no longer wanted (deadline or client)."""
-
-
 @dataclass(frozen=True)
 class Stream:
     """A ``200`` whose body arrives in chunks: the first one, then :meth:`Answer.rest`."""
@@ -77,108 +70,10 @@ class Stream:
     first: bytes
 
 
-class _Channel:
-    """A bounded hand-off of answer parts from a query thread to the event loop.
-
-    The first part (often the whole answer) travels through a future, the cheapest hand-off asyncio has;
-    the chunks after it through a queue that holds at most :data:`QUEUED_CHUNKS`.
-    """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, deadline: float) -> None:
-        self.loop = loop
-        self.deadline = deadline
-        self.head: asyncio.Future[object] = loop.create_future()
-        self.items: asyncio.Queue[object] = asyncio.Queue()
-        self.space = threading.Semaphore(QUEUED_CHUNKS)
-        self.cancelled = threading.Event()
-        self.started = False  # a query thread has taken it
-        self.finished = threading.Event()  # the query thread has returned
-        self.took: float | None = None  # seconds the thread spent on an answer it sent whole
-        self._first = True
-        self._expiry: asyncio.TimerHandle | None = None  # the deadline of the parts after the first
-
-    def stop_requested(self) -> bool:
-        return self.cancelled.is_set() or time.monotonic() > self.deadline
-
-    def put(self, item: object) -> None:
-        """Called by the query thread; blocks while the client is behind (raises :class:`_Stop` if abandoned)."""
-        if self._first:
-            self._first = False
-            self._call(_resolve, self.head, item)
-            return
-        while not self.space.acquire(timeout=0.05):
-            if self.stop_requested():
-                raise _Stop
-        if self.cancelled.is_set():
-            raise _Stop
-        self._call(self.items.put_nowait, item)
-
-    def fail(self, error: Exception) -> None:
-        """Called by the query thread before any part: the request fails with ``error`` (a 503 from the store)."""
-        with contextlib.suppress(_Stop):
-            self._call(_fail, self.head, error)
-
-    def _call(self, function: Callable[..., object], *args: object) -> None:
-        try:
-            self.loop.call_soon_threadsafe(function, *args)
-        except RuntimeError as err:  # the event loop is gone (shutdown)
-            raise _Stop from err
-
-    async def first(self) -> object:
-        """The first part, or :class:`TimeoutError` at the deadline."""
-        expiry = self.loop.call_at(self.loop.time() + max(0.0, self.deadline - time.monotonic()), _expire, self.head)
-        try:
-            return await self.head
-        finally:
-            expiry.cancel()
-
-    async def get(self) -> object:
-        """A part after the first, or :class:`TimeoutError` at the deadline (one timer a stream, no wait_for task)."""
-        if self._expiry is None:
-            self._expiry = self.loop.call_later(self.deadline - time.monotonic(), self.items.put_nowait, _EXPIRED)
-        item = await self.items.get()
-        if item is _EXPIRED:
-            raise TimeoutError
-        self.space.release()
-        if isinstance(item, _End | _Broken):
-            self.close()
-        return item
-
-    def close(self) -> None:
-        """The stream is over (ended, broken or abandoned): its deadline timer goes."""
-        if self._expiry is not None:
-            self._expiry.cancel()
-
-
-def _resolve(future: asyncio.Future[object], item: object) -> None:
-    if not future.done():
-        future.set_result(item)
-
-
-def _expire(future: asyncio.Future[object]) -> None:
-    _fail(future, TimeoutError())
-
-
-def _fail(future: asyncio.Future[object], error: Exception) -> None:
-    if not future.done():
-        future.set_exception(error)
-
-
-class _End:
-    """The last part of a streamed answer."""
-
-
-class _Broken:
-    """A streamed answer failed midway: the response must be cut off so the client sees it is incomplete."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-
 class _ChunkWriter:
     """The file the serialiser writes to: buffers, hands out parts (FIRST_CHUNK_BYTES, then CHUNK_BYTES), stops."""
 
-    def __init__(self, channel: _Channel, media_type: str) -> None:
+    def __init__(self, channel: Channel, media_type: str) -> None:
         self.channel = channel
         self.media_type = media_type
         self.buffer = bytearray()
@@ -186,7 +81,7 @@ class _ChunkWriter:
 
     def write(self, data: bytes) -> int:
         if self.channel.stop_requested():
-            raise _Stop
+            raise Stop
         self.buffer += data
         if len(self.buffer) >= (CHUNK_BYTES if self.started else FIRST_CHUNK_BYTES):
             self._emit()
@@ -202,7 +97,7 @@ class _ChunkWriter:
         self.started = True
 
 
-def _produce(store: GraphStore, job: Job, channel: _Channel) -> None:
+def _produce(store: GraphStore, job: Job, channel: Channel) -> None:
     """The query thread: evaluate, negotiate, serialise into the channel."""
     begun = time.monotonic()
     channel.started = True
@@ -222,30 +117,30 @@ def _produce(store: GraphStore, job: Job, channel: _Channel) -> None:
                 ox.serialize(result, output=writer, format=offer.format, prefixes=PREFIXES)  # type: ignore[arg-type]
             else:
                 result.serialize(output=writer, format=offer.format)  # type: ignore[arg-type]
-        except _Stop:
+        except Stop:
             return
         except OSError as err:  # evaluation errors surface while the lazy result is consumed
             if channel.stop_requested():
                 return
             if writer.started:
-                channel.put(_Broken(f"query evaluation failed midway: {err}"))
+                channel.put(Broken(f"query evaluation failed midway: {err}"))
             else:
                 channel.put(error_outcome(job, err))
             return
         if writer.started:
             if writer.buffer:
                 channel.put(bytes(writer.buffer))
-            channel.put(_End())
+            channel.put(End())
         else:
             channel.took = time.perf_counter() - started
             channel.put(Outcome(200, offer.content_type, bytes(writer.buffer)))
-    except _Stop:
+    except Stop:
         return
     except (StoreUnavailable, EngineTimeout) as err:  # the engine behind the store: a 503, at once
         channel.fail(store_failure(err))
     except Exception as err:  # never die silently: the request gets a 500
         log.exception("query thread failed")
-        with contextlib.suppress(_Stop):
+        with contextlib.suppress(Stop):
             channel.put(Outcome(500, "text/plain; charset=utf-8", f"Query evaluation failed: {err}\n".encode()))
     finally:
         channel.finished.set()
@@ -256,7 +151,7 @@ def _produce(store: GraphStore, job: Job, channel: _Channel) -> None:
 class Answer:
     """What a query produced: a complete :class:`Outcome`, or a :class:`Stream` and then :meth:`rest`."""
 
-    def __init__(self, head: Outcome | Stream, channel: _Channel | None = None) -> None:
+    def __init__(self, head: Outcome | Stream, channel: Channel | None = None) -> None:
         self.head = head
         self._channel = channel
 
@@ -270,9 +165,9 @@ class Answer:
             except TimeoutError:
                 self.cancel()
                 raise
-            if isinstance(item, _End):
+            if isinstance(item, End):
                 return
-            if isinstance(item, _Broken):
+            if isinstance(item, Broken):
                 raise RuntimeError(item.reason)
             assert isinstance(item, bytes)
             yield item
@@ -309,7 +204,7 @@ class Executor:
         self.inline = 0  # queries answered on the event loop (see start)
         self._quick: OrderedDict[Job, None] = OrderedDict()
         self._pool = QueryThreads(threads, "kg-query")
-        self._waiting: set[_Channel] = set()  # queries whose first part has not come yet
+        self._waiting: set[Channel] = set()  # queries whose first part has not come yet
 
     def use(self, store: GraphStore) -> None:
         """Query ``store`` from now on (what was learnt of query costs on the old one is forgotten)."""
@@ -327,7 +222,7 @@ class Executor:
         self.inline += 1
         return Answer(outcome)
 
-    def _learn(self, job: Job, channel: _Channel) -> None:
+    def _learn(self, job: Job, channel: Channel) -> None:
         if len(job.query) > INLINE_MAX_QUERY or "SERVICE" in job.query.upper():  # a remote's time is not ours
             return
         if channel.took is not None and channel.took < INLINE_BELOW:
@@ -348,7 +243,7 @@ class Executor:
         if self._pool.all_lost():  # it would only wait in the queue until this process is replaced
             raise no_free_thread()
         loop = asyncio.get_running_loop()
-        channel = _Channel(loop, time.monotonic() + limit)
+        channel = Channel(loop, time.monotonic() + limit)
         self._pool.submit(channel.deadline, _produce, self.store, job, channel)
         self._waiting.add(channel)
         try:
@@ -391,9 +286,9 @@ class Executor:
         for channel in self._waiting:
             if not channel.started:
                 channel.cancelled.set()  # should a thread come back after all, it skips this query
-                _fail(channel.head, no_free_thread())
+                channel.fail(no_free_thread())
 
-    def _check_stopped(self, channel: _Channel | None) -> None:
+    def _check_stopped(self, channel: Channel | None) -> None:
         if channel is None or channel.finished.is_set() or not channel.started:  # never started: returns when it does
             return
         self.stuck += 1
