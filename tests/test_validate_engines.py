@@ -24,6 +24,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "shapes"
 OA = "http://www.w3.org/ns/oa#"
 DCTERMS = "http://purl.org/dc/terms/"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def full(report: Report) -> list[tuple[str, ...]]:
@@ -146,3 +147,27 @@ def test_compiled_sources_with_literals_a_store_would_rewrite_conform_under_the_
     quads, _ = compile_sources(Minter())  # offsets typed xsd:nonNegativeInteger: the screen falls back
     assert validate_screened(quads, load_shapes(), load_ontology()) is None
     assert validate_quads(quads, engine="screen").conforms
+
+
+UNWRITTEN_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <https://example.org/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+ex:TwoLabels a sh:NodeShape ; sh:targetClass ex:Thing ;
+    sh:property [ sh:path rdfs:label ; sh:minCount 2 ; sh:equals rdfs:comment ] .
+"""
+
+
+def test_a_constraint_the_screen_cannot_write_screens_in_every_target_of_its_shape() -> None:
+    shapes = Graph().parse(data=UNWRITTEN_SHAPES, format="turtle")
+    ex, label, comment = "https://example.org/", RDFS + "label", RDFS + "comment"
+    typed = [ox.Quad(ox.NamedNode(ex + n), ox.NamedNode(RDF_TYPE), ox.NamedNode(ex + "Thing")) for n in "ab"]
+    quads = _stored(
+        typed
+        + [ox.Quad(ox.NamedNode(ex + "a"), ox.NamedNode(label), ox.Literal("A"))]
+        + [ox.Quad(ox.NamedNode(ex + "b"), ox.NamedNode(p), ox.Literal(v)) for p, v in ((label, "B"), (comment, "C"))]
+    )
+    reference = validate_quads(quads, engine="pyshacl", shapes=shapes)
+    fast = _screened(quads, shapes)
+    assert {r.component for r in fast.results} == {"MinCountConstraintComponent", "EqualsConstraintComponent"}
+    assert full(fast) == full(reference), fast.text()
