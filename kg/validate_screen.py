@@ -192,8 +192,25 @@ def _property_patterns(shapes: Graph, prop: Node) -> Iterator[tuple[bool, str]]:
             yield False, f"?this {path} ?v ; {_n(value)} ?w FILTER (!COALESCE(?v {op} ?w, false))"
         elif key == SH.qualifiedValueShape:
             yield from _qualified(shapes, prop, path, value)
+        elif (classes := _classes(shapes, key, value)) is not None:
+            # MINUS reads the instances of each class once; a NOT EXISTS per value walks them again for each
+            minus = " ".join(f"MINUS {{ ?v rdf:type/rdfs:subClassOf* {_n(c)} }}" for c in classes)
+            yield False, f"?this {path} ?v {minus}"
         else:
             yield False, f"?this {path} ?v FILTER ({_value_test(shapes, key, value, '?v')[0]})"
+
+
+def _classes(shapes: Graph, key: Node, value: Node) -> list[Node] | None:
+    """The classes of ``sh:class C``, or of ``sh:or`` of shapes that are each one ``sh:class`` (a value fails if it
+    is an instance of none); None for any other parameter."""
+    if key == SH["class"]:
+        return [value]
+    if key != SH["or"]:
+        return None
+    members = [list(shapes.predicate_objects(m)) for m in _items(shapes, value)]
+    if not all(len(m) == 1 and m[0][0] == SH["class"] for m in members):
+        return None
+    return [m[0][1] for m in members]
 
 
 def _qualified(shapes: Graph, prop: Node, path: str, shape: Node) -> Iterator[tuple[bool, str]]:
