@@ -1,6 +1,6 @@
 """`kg validate` time and peak RSS per engine and size (issue 17): the bench corpus, built as `make bench` builds it.
 
-    .venv/bin/python bench/validate.py [--sizes 100k,1M] [--engines oxigraph,pyshacl] [--timeout 600]
+    .venv/bin/python bench/validate.py [--sizes 100k,1M] [--engines screen,oxigraph,pyshacl] [--timeout 600]
 
 Each (size, engine) runs ``kg validate --engine ENGINE`` as a subprocess on ``bench/data/SIZE/build`` (made from
 the corpus by kg.store.write_store_from_file if missing), one at a time, and prints wall seconds, CPU seconds of
@@ -59,7 +59,7 @@ def run(label: str, engine: str, timeout: float) -> tuple[str, float, float, int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100k")
-    parser.add_argument("--engines", default="oxigraph,pyshacl")
+    parser.add_argument("--engines", default="screen,oxigraph,pyshacl")
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--one", help=argparse.SUPPRESS)  # SIZE:ENGINE, measured in this process
     args = parser.parse_args()

@@ -100,8 +100,12 @@ def validate_command(
     build_dir: BuildDir = DEFAULT_BUILD_DIR,
     base: Base = DEFAULT_BASE_IRI,
     engine: Annotated[
-        Engine, typer.Option(help="Where SHACL-SPARQL constraints run: pyoxigraph (fast) or pyshacl (the reference).")
-    ] = Engine.oxigraph,
+        Engine,
+        typer.Option(
+            help="screen (pyoxigraph finds the nodes that may fail, pyshacl checks those), oxigraph (SHACL-SPARQL "
+            "constraints on pyoxigraph, the rest in pyshacl) or pyshacl (all in pyshacl: the reference)."
+        ),
+    ] = Engine.screen,
 ) -> None:
     """Validate the built store against the SHACL shapes: exit 0 if it conforms, 1 if not, 2 on error."""
     from kg.validate import validate_quads

@@ -3,9 +3,11 @@
 The shapes are every ``*.ttl`` in ``shapes/``; the ontology is given to pyshacl as the ontology
 graph, so ``sh:targetClass`` reaches instances of subclasses (https://www.w3.org/TR/shacl/#targetClass).
 
-Two engines give the same report: ``oxigraph`` (the default) runs the SHACL-SPARQL constraints as one query each
-on pyoxigraph (kg/validate_sparql.py) and everything else in pyshacl; ``pyshacl`` runs all of it in pyshacl, one
-rdflib query per focus node, and stays as the reference the equality tests compare with.
+Three engines give the same report: ``screen`` (the default of :func:`validate_quads`) finds the focus nodes that
+may fail with one pyoxigraph query per constraint and has pyshacl validate only those (kg/validate_screen.py);
+``oxigraph`` (the default of :func:`validate_graph`) runs the SHACL-SPARQL constraints as one query each on
+pyoxigraph (kg/validate_sparql.py) and everything else in pyshacl; ``pyshacl`` runs all of it in pyshacl, one rdflib
+query per focus node, and stays as the reference the equality tests compare with.
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ ONTOLOGY_FILE = PROJECT_DIR / "ontology" / "kg.ttl"
 
 
 class Engine(StrEnum):
-    """Where SHACL-SPARQL constraints run (see the module's docstring)."""
+    """Where constraints run (see the module's docstring)."""
 
+    screen = "screen"
     oxigraph = "oxigraph"
     pyshacl = "pyshacl"
 
@@ -120,14 +123,15 @@ def validate_graph(
     ``targets`` (rdflib terms), if given, are the only focus nodes the shapes' targets may select: the gate
     validates a neighbourhood whose other nodes are described only as far as those focus nodes' shapes read.
     ``inplace`` lets pyshacl add the ontology to ``data`` itself instead of to a copy (for a graph built only
-    to be validated). ``engine`` picks where SHACL-SPARQL constraints run (see the module's docstring);
+    to be validated). ``engine`` picks where SHACL-SPARQL constraints run (see the module's docstring; ``screen``
+    needs quads: :func:`validate_quads`, and is ``oxigraph`` here);
     ``store_of`` makes the pyoxigraph store of pyshacl's data graph (data and ontology) for the ``oxigraph`` one.
 
     Raises:
         UpstreamVersionError: pyshacl or rdflib is at a version kg/upstream_patches.py does not know.
     """
     upstream_patches.install()
-    evaluator = StoreEvaluator(store_of) if engine == Engine.oxigraph else None
+    evaluator = None if engine == Engine.pyshacl else StoreEvaluator(store_of)
     with upstream_patches.restricted_targets(targets), upstream_patches.sparql_evaluator(evaluator):
         conforms, report_graph, _ = pyshacl.validate(
             data,
@@ -156,17 +160,26 @@ def validate_graph(
     return Report(bool(conforms), tuple(results), report_graph)
 
 
-def validate_quads(quads: Iterable[ox.Quad], engine: Engine = Engine.oxigraph) -> Report:
-    """Validate compiled or stored quads (every named graph together).
+def validate_quads(quads: Iterable[ox.Quad], engine: Engine = Engine.screen, shapes: Graph | None = None) -> Report:
+    """Validate compiled or stored quads (every named graph together), against ``shapes`` (default: shapes/).
 
     Raises:
         UpstreamVersionError: as :func:`validate_graph`.
     """
     quads = list(quads)
     ontology = load_ontology()
+    shapes = shapes if shapes is not None else load_shapes()
+    if engine == Engine.screen:
+        from kg.validate_screen import validate_screened  # it reads with the gate, which imports this module
+
+        report = validate_screened(quads, shapes, ontology)
+        if report is not None:
+            return report
+        engine = Engine.oxigraph
     return validate_graph(
         to_rdflib(quads),
-        ontology=ontology,
+        shapes,
+        ontology,
         inplace=True,
         engine=engine,
         # the quads are at hand: no need to read them back out of rdflib

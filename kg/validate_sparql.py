@@ -24,7 +24,7 @@ from kg.changes import to_rdflib as term
 #: A data graph's triples as a pyoxigraph store: built once per validation, on the first SPARQL constraint.
 StoreOf = Callable[[Graph], ox.Store]
 
-_SELECT = re.compile(r"\bSELECT\b", re.IGNORECASE)
+SELECT_KEYWORD = re.compile(r"\bSELECT\b", re.IGNORECASE)
 _THIS = ox.Variable("this")
 
 
@@ -78,7 +78,7 @@ class StoreEvaluator:
             return None
         _, text = helper.pre_bind_variables(focus[0])
         text = helper.apply_prefixes(text)
-        if len(_SELECT.findall(text)) != 1:
+        if len(SELECT_KEYWORD.findall(text)) != 1:
             return None
         solutions = self.store(graph).query(text)
         assert isinstance(solutions, ox.QuerySolutions)
@@ -125,4 +125,4 @@ class StoreEvaluator:
         return bool(reports), reports
 
 
-__all__ = ["StoreEvaluator", "StoreOf", "store_of_graph", "store_of_triples"]
+__all__ = ["SELECT_KEYWORD", "StoreEvaluator", "StoreOf", "store_of_graph", "store_of_triples"]
