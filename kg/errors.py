@@ -9,7 +9,7 @@
     ├── LoadRefused          an update LOADs a document outside the LOAD allowlist
     ├── WriterBusy           another write held the write lock longer than a write waits for it
     ├── UnsupportedShape     a shape uses a feature whose reads the write gate cannot work out (also a
-    │                        NotImplementedError)
+    │                        NotImplementedError), or that kg/validate_screen.py cannot write as a query
     ├── QueryNotFound        no shipped query has that name
     ├── ServiceRefused       a request calls a SERVICE endpoint outside the allowlist, or an update calls one at all
     ├── QueryTooDeep         a query or update could overflow the engine's stack (kg/depth.py)

@@ -60,10 +60,6 @@ _PROJECTS_THIS = re.compile(r"SELECT\s+(DISTINCT\s+)?[^{]*[$?]this\b", re.IGNORE
 _COMPARE: dict[Node, str] = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">", SH.maxExclusive: "<"}
 
 
-class Untranslated(Exception):
-    """A constraint this module cannot write as a query: every target of its shape is screened in."""
-
-
 def _n(term: Node) -> str:
     """A constant in SPARQL syntax."""
     return str(to_ox(term))
@@ -80,7 +76,7 @@ def _items(shapes: Graph, node: Node) -> list[Node]:
 def _path(shapes: Graph, path: Node | None) -> str:
     """A SHACL path as a SPARQL property path (https://www.w3.org/TR/shacl/#property-paths)."""
     if path is None:
-        raise Untranslated("a property shape without sh:path")
+        raise UnsupportedShape("a property shape without sh:path")
     if isinstance(path, URIRef):
         return _n(path)
     if (path, RDF.first, None) in shapes:
@@ -92,7 +88,7 @@ def _path(shapes: Graph, path: Node | None) -> str:
         return f"({_path(shapes, inner)})?"
     if (options := shapes.value(path, SH.alternativePath)) is not None:
         return "(" + "|".join(_path(shapes, p) for p in _items(shapes, options)) + ")"
-    raise Untranslated(f"path {path}")
+    raise UnsupportedShape(f"path {path}")
 
 
 def _value_test(shapes: Graph, key: Node, value: Node, v: str) -> tuple[str, bool]:
@@ -128,7 +124,7 @@ def _value_test(shapes: Graph, key: Node, value: Node, v: str) -> tuple[str, boo
         test, exact = _shape_test(shapes, value, v)
         if exact:
             return f"!({test})", True
-    raise Untranslated(f"{key} {value}")
+    raise UnsupportedShape(f"{key} {value}")
 
 
 def _shape_test(shapes: Graph, shape: Node, v: str) -> tuple[str, bool]:
@@ -159,7 +155,7 @@ def _targets(shapes: Graph, shape: Node) -> str | None:
     for target in shapes.objects(shape, SH.target):
         select = shapes.value(target, SH.select)
         if select is None:
-            raise Untranslated(f"the target {target} of {shape}")
+            raise UnsupportedShape(f"the target {target} of {shape}")
         parts.append(f"{{ {select} }}")
     return " UNION ".join(parts) if parts else None
 
@@ -169,18 +165,18 @@ def _property_patterns(shapes: Graph, prop: Node) -> Iterator[tuple[bool, str]]:
     path = _path(shapes, shapes.value(prop, SH.path))
     keys = set(shapes.predicates(prop)) - _INERT
     if keys & {SH.flags, SH.qualifiedValueShapesDisjoint} or set(shapes.predicates(prop)) & {SH.property, SH.sparql}:
-        raise Untranslated(f"a parameter of {prop}")
+        raise UnsupportedShape(f"a parameter of {prop}")
     for key, value in shapes.predicate_objects(prop):
         if key not in keys or key in (SH.qualifiedMinCount, SH.qualifiedMaxCount):
             continue
         if key == SH.minCount:
             if _int(value) > 1:
-                raise Untranslated("sh:minCount over 1")
+                raise UnsupportedShape("sh:minCount over 1")
             if _int(value) == 1:
                 yield True, f"FILTER NOT EXISTS {{ ?this {path} ?v }}"
         elif key == SH.maxCount:
             if _int(value) > 1:
-                raise Untranslated("sh:maxCount over 1")
+                raise UnsupportedShape("sh:maxCount over 1")
             two = "" if _int(value) == 0 else f" ; {path} ?w FILTER (!sameTerm(?v, ?w))"
             yield False, f"?this {path} ?v{two}"
         elif key == SH.uniqueLang:
@@ -217,7 +213,7 @@ def _qualified(shapes: Graph, prop: Node, path: str, shape: Node) -> Iterator[tu
     fails, exact = _shape_test(shapes, shape, "?v")
     low, high = shapes.value(prop, SH.qualifiedMinCount), shapes.value(prop, SH.qualifiedMaxCount)
     if (low is not None and _int(low) > 1) or (high is not None and (_int(high) > 1 or not exact)):
-        raise Untranslated(f"the qualified counts of {prop}")
+        raise UnsupportedShape(f"the qualified counts of {prop}")
     if low is not None and _int(low) == 1:  # no value passes for sure
         yield True, f"FILTER NOT EXISTS {{ ?this {path} ?v FILTER (!{fails}) }}"
     if high is not None:
@@ -243,7 +239,7 @@ def _shape_patterns(shapes: Graph, shape: Node) -> Iterator[tuple[bool, str]]:
                 or not _PROJECTS_THIS.search(str(select))
                 or len(SELECT_KEYWORD.findall(str(select))) != 1
             ):
-                raise Untranslated(f"the SPARQL constraint {value}")
+                raise UnsupportedShape(f"the SPARQL constraint {value}")
             yield False, f"{{ {select} }}"
         elif key not in _INERT:
             yield True, f"FILTER ({_value_test(shapes, key, value, '?this')[0]})"
@@ -264,7 +260,7 @@ def queries(shapes: Graph) -> tuple[str, ...]:
             continue
         try:
             patterns = list(_shape_patterns(shapes, shape))
-        except Untranslated:
+        except UnsupportedShape:
             patterns = [(True, "")]
         for _, pattern in patterns:  # targets in every query: the screen restricts all shapes' targets at once
             where = f"{pattern} {{ {targets} }}"
