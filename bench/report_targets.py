@@ -215,9 +215,12 @@ def _on_virtuoso(r: dict[str, Any], heavy: list[str]) -> str:
     engine = tp.get(VIRTUOSO, {}).get("lookup", {}).get("16", {}).get("rps")
     if ours and engine:
         parts.append(f"lookup at 16 clients {ours:,.0f} vs {engine:,.0f} req/s")
-    failed = sorted(w for w, m in r["latency"][OURS_ON_VIRTUOSO].items() if m.get("status") not in ("ok", None))
-    if failed:
-        parts.append("not answered: " + ", ".join(failed))
+    statuses = {w: m.get("status") for w, m in r["latency"][OURS_ON_VIRTUOSO].items()}
+    outcomes = (("error", "failed"), ("timeout", "timed out"), ("skipped", "skipped (predicted past the budget)"))
+    for status, what in outcomes:
+        names = sorted(w for w, s in statuses.items() if s == status)
+        if names:
+            parts.append(f"{what}: " + ", ".join(names))
     return "; ".join(parts)
 
 
