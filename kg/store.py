@@ -1,7 +1,7 @@
 """The one interface between the project and its triple store, and its pyoxigraph implementation.
 
-Everything that reads or writes the store goes through :class:`GraphStore`; swapping the embedded
-pyoxigraph store for a remote engine (Virtuoso, QLever) means writing one more class with these methods.
+Everything that reads or writes the store goes through :class:`GraphStore` (the embedded store here; any SPARQL
+engine: :mod:`kg.remote_store`).
 
 Named-graph policy (here and nowhere else): each source's facts live in ``{base}graph/{source-slug}``,
 the ontology in ``{base}graph/ontology``; queries see the union of all named graphs as their default
@@ -11,8 +11,7 @@ graph (``union_default_graph``, on by default) unless they name their own datase
 Draft graphs (typed kg:DraftGraph, written by ``kg build --drafts``) hold unreviewed suggestions: unless the
 store is opened with ``include_drafts``, they are left out of that default dataset (the union and ``GRAPH ?g``
 alike), of :meth:`OxigraphStore.graphs` and of :meth:`OxigraphStore.quads`, so queries and dumps see only
-reviewed data. A request that names a draft graph in its dataset still reads it. A store with no draft graph
-queries exactly as before.
+reviewed data. A request that names a draft graph in its dataset still reads it.
 """
 
 from __future__ import annotations
@@ -104,6 +103,7 @@ class OxigraphStore:
     def __init__(self, store: ox.Store, *, union_default_graph: bool = True, include_drafts: bool = False) -> None:
         self._store = store
         self._union = union_default_graph
+        self._count: int | None = None  # counting takes seconds at 10M quads (/health asks): counted once per state
         self._hidden = frozenset() if include_drafts else _draft_graphs(store)
         # The default dataset without the draft graphs; None (the plain union) when there is none to hide.
         self._reviewed = (
@@ -140,6 +140,7 @@ class OxigraphStore:
         SPARQL cannot name an existing blank node, so quads with blank nodes are removed one by one and added
         in a separate transaction; the project's own data mints no blank nodes.
         """
+        self._count = None
         plain_removed = [q for q in diff.removed if not _has_blank(q)]
         plain_added = [q for q in diff.added if not _has_blank(q)]
         operations = []
@@ -214,8 +215,9 @@ class OxigraphStore:
     def _all_graphs(self) -> list[str]:
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
-    def __len__(self) -> int:
-        return len(self._store)
+    def __len__(self) -> int:  # counted once, and again after a commit (a reader's store is a snapshot)
+        self._count = len(self._store) if self._count is None else self._count
+        return self._count
 
 
 #: What :func:`names_its_dataset` must see past: strings, IRIs and comments (the word FROM may occur in them),
