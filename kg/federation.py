@@ -102,10 +102,28 @@ def service_targets(query: str) -> list[ServiceTarget]:
     >>> [t.iri for t in service_targets(r"SELECT * { SERVICESILENT<http://127.0.0.\\u0031/>{} }")]
     ['http://127.0.0.1/']
     """
-    return list(dict.fromkeys(_targets(query)))
+    return list(dict.fromkeys(target for _, target in _targets(query)))
 
 
-def _targets(query: str) -> Iterator[ServiceTarget]:
+def without_services(query: str, stand_in: str = "<urn:x-kg:no-service>") -> str:
+    """``query`` with every SERVICE target read as above replaced by ``stand_in``: the same syntax, nothing for
+    a parser that also evaluates (pyoxigraph: ``kg.remote_store.check_syntax``) to call.
+
+    >>> without_services("SELECT * { SERVICE SILENT <http://x/sparql> { ?s ?p ?o } SERVICE ?e { } }")
+    'SELECT * { SERVICE SILENT <urn:x-kg:no-service> { ?s ?p ?o } SERVICE <urn:x-kg:no-service> { } }'
+    """
+    if "service" not in query.lower():  # most queries
+        return query
+    pieces, done = [], 0
+    for start, target in _targets(query):
+        if target.kind != "unreadable" and start >= done:
+            pieces += [query[done:start], stand_in]
+            done = start + len(target.text)
+    return "".join(pieces) + query[done:]
+
+
+def _targets(query: str) -> Iterator[tuple[int, ServiceTarget]]:
+    """Each possible SERVICE clause's target and where it starts."""
     for keyword in _SERVICE.finditer(query):
         pos = _GAP.match(query, keyword.end()).end()  # type: ignore[union-attr]
         starts = [pos]
@@ -115,7 +133,7 @@ def _targets(query: str) -> Iterator[ServiceTarget]:
         for start in starts:
             target = _clause_at(query, start)
             if target is not None:
-                yield target
+                yield start, target
 
 
 def disallowed_service(query: str, allowlist: tuple[str, ...], reserved: tuple[str, ...] = ()) -> str | None:
@@ -138,7 +156,7 @@ endpoint as a full IRI, e.g. SERVICE <https://query.wikidata.org/sparql>.
         return None
     example = f", e.g. SERVICE <{allowlist[0]}>" if allowlist else ""
     listed = ", ".join(f"<{iri}>" for iri in allowlist) or "nowhere (the allowlist is empty)"
-    for target in _targets(query):  # lazily: the first refusal ends the scan
+    for _, target in _targets(query):  # lazily: the first refusal ends the scan
         if target.kind == "variable":
             return (
                 f"SERVICE {target.text} is not allowed: a variable endpoint cannot be checked against the allowlist; "

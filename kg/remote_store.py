@@ -48,9 +48,10 @@ from kg.depth import check_depth
 from kg.engine_http import EngineHttp, Reply
 from kg.engine_writes import ASK_VERSION, ASK_WRITTEN, DEFAULT_GRAPH, WRITES_GRAPH, EngineMirror, fetch_quads
 from kg.errors import EngineTimeout, StoreUnavailable
+from kg.federation import without_services
 from kg.iris import KG, Minter
 from kg.queries import pin
-from kg.sparql_text import names_a_graph, without_services
+from kg.sparql_text import names_a_graph
 from kg.store import Bindings, Dataset, QueryResult, names_its_dataset, query_form
 
 #: What the engine is asked for: SPARQL JSON results, or N-Triples for graphs (both parsed by pyoxigraph).

@@ -87,25 +87,6 @@ def names_a_graph(text: str) -> bool:
     return any(token.is_word("GRAPH") and following.kind != "var" for token, following in pairwise(tokens))
 
 
-def without_services(text: str, stand_in: str = "<urn:x-kg:no-service>") -> str:
-    """The query with every ``SERVICE`` endpoint (an IRI, a prefixed name or a variable) replaced by ``stand_in``:
-    the same syntax, but nothing a parser that also evaluates could call.
-
-    >>> without_services("SELECT * { SERVICE SILENT <http://x/sparql> { ?s ?p ?o } SERVICE ?e { } }")
-    'SELECT * { SERVICE SILENT <urn:x-kg:no-service> { ?s ?p ?o } SERVICE <urn:x-kg:no-service> { } }'
-    """
-    tokens = _significant(text)
-    pieces, done = [], 0
-    for i, token in enumerate(tokens):
-        if not token.is_word("SERVICE"):
-            continue
-        j = i + 2 if i + 1 < len(tokens) and tokens[i + 1].is_word("SILENT") else i + 1
-        if j < len(tokens) and tokens[j].kind in ("iri", "word", "var"):
-            pieces += [text[done : tokens[j].start], stand_in]
-            done = tokens[j].end
-    return "".join(pieces) + text[done:]
-
-
 def prologue_end(text: str) -> int:
     """The offset just after the request's leading ``BASE`` / ``PREFIX`` declarations (0 if it has none).
 
